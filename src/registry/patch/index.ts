@@ -1,0 +1,12 @@
+/**
+ * Pure patch functions for the API server's PATCH verb and for managedFields bookkeeping.
+ * The generic store calls them between its get and its compare-and-swap update; none does I/O
+ * and none mutates its inputs. Failures are ApiErrors worded and coded like kube-apiserver's.
+ */
+export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './json-patch';
+export { applyMergePatch, createMergePatch } from './merge-patch';
+export { applyStrategicMergePatch } from './strategic-merge';
+export type { PatchMeta, FieldPatchInfo } from './patch-meta';
+export { emptyPatchMeta, chainPatchMeta, parseStrategy } from './patch-meta';
+export { patchMetaFromSchemas } from './schema-patch-meta';
+export { corePatchMeta, corePatchMetaKinds } from './core-patch-meta';

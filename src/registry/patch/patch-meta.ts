@@ -1,0 +1,50 @@
+/**
+ * Per-field patch metadata: what kube reads from Go struct tags (patchStrategy, patchMergeKey)
+ * and from OpenAPI list extensions (x-kubernetes-list-type / -list-map-keys). Paths are property
+ * names from the object root with array indices omitted, e.g. ['spec','containers','ports'].
+ */
+
+export interface FieldPatchInfo {
+  /** 'merge' | 'replace' | 'retainKeys' | 'merge,retainKeys' */
+  patchStrategy?: string;
+  patchMergeKey?: string;
+  listType?: 'atomic' | 'set' | 'map';
+  listMapKeys?: string[];
+  /** x-kubernetes-map-type: 'atomic' maps are owned as a whole by server-side apply. */
+  mapType?: 'atomic' | 'granular';
+}
+
+export interface PatchMeta {
+  lookup(path: readonly string[]): FieldPatchInfo | undefined;
+}
+
+/** Metadata that knows nothing: every list replaces, every map merges. */
+export const emptyPatchMeta: PatchMeta = { lookup: () => undefined };
+
+export interface ParsedStrategy {
+  /** The list/map strategy proper: 'merge', 'replace' or '' (default). */
+  strategy: '' | 'merge' | 'replace';
+  retainKeys: boolean;
+}
+
+/** Splits kube's comma-separated strategy ("merge,retainKeys") like extractRetainKeysPatchStrategy. */
+export function parseStrategy(info: FieldPatchInfo | undefined): ParsedStrategy {
+  const parts = (info?.patchStrategy ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const retainKeys = parts.includes('retainKeys');
+  const rest = parts.filter((p) => p !== 'retainKeys');
+  const strategy = rest[0] === 'merge' ? 'merge' : rest[0] === 'replace' ? 'replace' : '';
+  return { strategy, retainKeys };
+}
+
+/** Combines tables: the first one that knows a path wins (e.g. schemas first, built-in fallback second). */
+export function chainPatchMeta(...metas: PatchMeta[]): PatchMeta {
+  return {
+    lookup(path) {
+      for (const m of metas) {
+        const info = m.lookup(path);
+        if (info !== undefined) return info;
+      }
+      return undefined;
+    },
+  };
+}
