@@ -1,0 +1,63 @@
+/**
+ * kube's RequestInfo in miniature: verb and resource of an API request, from method, path and query,
+ * for metrics labels, in-flight limits and logs. Watches are long-running and never limited.
+ */
+import type { IncomingMessage } from 'node:http';
+
+export interface RequestInfo {
+  /** get | list | watch | create | update | patch | delete | deletecollection | '' (non-resource) */
+  verb: string;
+  /** Plural resource (with /subresource), or '' for non-resource paths such as /healthz. */
+  resource: string;
+  longRunning: boolean;
+  mutating: boolean;
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function requestInfo(req: Pick<IncomingMessage, 'method' | 'url'>): RequestInfo {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const url = new URL(req.url ?? '/', 'http://x');
+  const parts = url.pathname.split('/').filter((p) => p.length > 0);
+  let rest: string[];
+  if (parts[0] === 'api' && parts.length >= 2) rest = parts.slice(2);
+  else if (parts[0] === 'apis' && parts.length >= 3) rest = parts.slice(3);
+  else return { verb: '', resource: '', longRunning: false, mutating: MUTATING.has(method) };
+
+  let watchPath = false;
+  if (rest[0] === 'watch') {
+    watchPath = true;
+    rest = rest.slice(1);
+  }
+  // namespaces/{ns}/{resource}/... (but `namespaces` and `namespaces/{name}` are the resource itself)
+  if (rest[0] === 'namespaces' && rest.length >= 3) rest = rest.slice(2);
+  const resource = rest[0] ?? '';
+  const name = rest[1];
+  const sub = rest[2];
+  const fullResource = sub ? `${resource}/${sub}` : resource;
+  const watchParam = url.searchParams.get('watch');
+  const isWatch = watchPath || watchParam === 'true' || watchParam === '1';
+  let verb: string;
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      verb = isWatch ? 'watch' : name === undefined ? 'list' : 'get';
+      break;
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = name === undefined ? 'deletecollection' : 'delete';
+      break;
+    default:
+      verb = method.toLowerCase();
+  }
+  const longRunning = verb === 'watch' || sub === 'exec' || sub === 'attach' || sub === 'portforward' || sub === 'proxy' || sub === 'log';
+  return { verb, resource: fullResource, longRunning, mutating: MUTATING.has(method) };
+}
