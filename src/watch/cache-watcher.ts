@@ -1,0 +1,238 @@
+/**
+ * One client's watch on a WatchCache.
+ *
+ * Pull-based: the watcher keeps a cursor into the cache's shared history ring instead of a queue of
+ * its own, so an idle watcher costs a few fields, and a slow reader costs nothing until it falls
+ * `bufferLimit` events behind, at which point it is terminated with an ERROR event (never trimmed:
+ * a gap would silently corrupt the client's cache).
+ */
+import type { KubeObject } from '../api/types';
+import type { ApiWatchEvent, ApiWatcher } from './types';
+import type { RingBuffer } from './ring-buffer';
+import type { HistoryEntry } from './history-entry';
+import { bookmarkEvent, errorEvent, tooOldResourceVersion } from './event-encoding';
+
+/** What a watcher needs from its cache. */
+export interface WatcherHost {
+  readonly ring: RingBuffer<HistoryEntry>;
+  /** Every change with a revision above this is still in the ring. */
+  readonly historyStart: number;
+  /** Revision of the last change applied to the cache (bookmarks may claim this much). */
+  readonly cacheRevision: number;
+  readonly objectKind: { apiVersion?: string; kind?: string };
+  unregister(w: CacheWatcher): void;
+}
+
+export interface CacheWatcherOptions {
+  keyPrefix: string;
+  filter?: (obj: KubeObject) => boolean;
+  allowBookmarks: boolean;
+  bookmarkIntervalMs: number;
+  bufferLimit: number;
+  now: () => number;
+}
+
+/** Optional capability of our watchers: lets the HTTP layer stop waiting on a stuck socket. */
+export interface StopNotifier {
+  /** Call `listener` once when the watcher stops (closed or terminated); returns an unsubscribe. */
+  onStop(listener: () => void): () => void;
+}
+
+export function hasStopNotifier(w: ApiWatcher): w is ApiWatcher & StopNotifier {
+  return typeof (w as Partial<StopNotifier>).onStop === 'function';
+}
+
+export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<ApiWatchEvent> {
+  /** Sequence number of the next history entry to look at. */
+  cursor: number;
+  /** Lag is measured from here: history replayed at start is a backlog, not slowness. */
+  private startSeq: number;
+  /** Entries at or below this revision are skipped (already covered by the start point). */
+  private minRevision: number;
+  /** Revision of the last entry looked at, for bookmarks and error messages. */
+  private lastRevision: number;
+  private initial: Array<[string, KubeObject]> | null = null;
+  private initialIndex = 0;
+  private endBookmark: number | null = null;
+  private bookmarkDue = false;
+  nextBookmarkAt: number;
+  private preparing: Promise<void> | null = null;
+  private finalEvent: ApiWatchEvent | null = null;
+  private closed = false;
+  private waiter: (() => void) | null = null;
+  private stopListeners: Array<() => void> | null = null;
+
+  constructor(
+    private readonly host: WatcherHost,
+    readonly opts: CacheWatcherOptions,
+    start: { cursor: number; minRevision: number },
+  ) {
+    this.cursor = start.cursor;
+    this.startSeq = start.cursor;
+    this.minRevision = start.minRevision;
+    this.lastRevision = start.minRevision;
+    this.nextBookmarkAt = opts.now() + opts.bookmarkIntervalMs;
+  }
+
+  get allowBookmarks(): boolean {
+    return this.opts.allowBookmarks;
+  }
+
+  /** True while blocked waiting for new history (i.e. caught up). */
+  get waiting(): boolean {
+    return this.waiter !== null;
+  }
+
+  get stopped(): boolean {
+    return this.closed || this.finalEvent !== null;
+  }
+
+  /** Events appended since this watcher last read, not counting the backlog it started with. */
+  lag(headSeq: number): number {
+    return headSeq - Math.max(this.cursor, this.startSeq);
+  }
+
+  /** Run `prep` before any event is produced (freshness waits, snapshots); its error ends the watch. */
+  prepare(prep: () => Promise<void>): void {
+    this.preparing = prep().then(
+      () => {
+        this.preparing = null;
+      },
+      (err: unknown) => {
+        this.preparing = null;
+        this.terminate(errorEvent(err));
+      },
+    );
+  }
+
+  /** Replace the start point (used by prepare steps, before anything was delivered). */
+  resetStart(cursor: number, minRevision: number, initial: Array<[string, KubeObject]> | null, endBookmark: boolean): void {
+    this.cursor = cursor;
+    this.startSeq = cursor;
+    this.minRevision = minRevision;
+    this.lastRevision = minRevision;
+    this.initial = initial;
+    this.initialIndex = 0;
+    this.endBookmark = endBookmark ? minRevision : null;
+  }
+
+  /** Wake the consumer if it waits for new history. */
+  notify(): void {
+    const w = this.waiter;
+    if (w !== null) {
+      this.waiter = null;
+      w();
+    }
+  }
+
+  markBookmarkDue(now: number): void {
+    this.bookmarkDue = true;
+    this.nextBookmarkAt = now + this.opts.bookmarkIntervalMs;
+    this.notify();
+  }
+
+  /** End the watch with one final ERROR event (delivered next), releasing the cache's hold on it. */
+  terminate(ev: ApiWatchEvent): void {
+    if (this.stopped) return;
+    this.finalEvent = ev;
+    this.release();
+    this.notify();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.finalEvent = null;
+    this.release();
+    this.notify();
+  }
+
+  onStop(listener: () => void): () => void {
+    if (this.stopped) {
+      queueMicrotask(listener);
+      return () => undefined;
+    }
+    const listeners = (this.stopListeners ??= []);
+    listeners.push(listener);
+    return () => {
+      const i = this.stopListeners?.indexOf(listener) ?? -1;
+      if (i >= 0) this.stopListeners!.splice(i, 1);
+    };
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ApiWatchEvent> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<ApiWatchEvent>> {
+    for (;;) {
+      if (this.closed) return { value: undefined, done: true };
+      if (this.finalEvent !== null) {
+        const ev = this.finalEvent;
+        this.closed = true;
+        this.finalEvent = null;
+        return { value: ev, done: false };
+      }
+      if (this.preparing !== null) {
+        await this.preparing;
+        continue;
+      }
+      const ev = this.poll();
+      if (ev !== undefined) return { value: ev, done: false };
+      if (this.finalEvent !== null) continue;
+      await new Promise<void>((resolve) => {
+        this.waiter = resolve;
+      });
+    }
+  }
+
+  async return(): Promise<IteratorResult<ApiWatchEvent>> {
+    this.close();
+    return { value: undefined, done: true };
+  }
+
+  private poll(): ApiWatchEvent | undefined {
+    const { keyPrefix, filter } = this.opts;
+    if (this.initial !== null) {
+      while (this.initialIndex < this.initial.length) {
+        const [, obj] = this.initial[this.initialIndex++]!;
+        if (filter === undefined || filter(obj)) return { type: 'ADDED', object: obj };
+      }
+      this.initial = null;
+    }
+    if (this.endBookmark !== null) {
+      const rv = this.endBookmark;
+      this.endBookmark = null;
+      return bookmarkEvent(this.host.objectKind, rv, true);
+    }
+    const ring = this.host.ring;
+    if (this.cursor < ring.tailSeq) {
+      // The history this watcher still needed was overwritten: continuing would leave a gap.
+      this.terminate(errorEvent(tooOldResourceVersion(this.lastRevision, this.host.historyStart)));
+      return undefined;
+    }
+    while (this.cursor < ring.headSeq) {
+      const entry = ring.at(this.cursor++)!;
+      if (entry.revision <= this.minRevision) continue;
+      this.lastRevision = entry.revision;
+      if (!entry.key.startsWith(keyPrefix)) continue;
+      const view = entry.viewFor(filter);
+      if (view !== undefined) return view;
+    }
+    if (this.bookmarkDue) {
+      this.bookmarkDue = false;
+      const rv = Math.max(this.lastRevision, this.host.cacheRevision);
+      this.lastRevision = rv;
+      return bookmarkEvent(this.host.objectKind, rv);
+    }
+    return undefined;
+  }
+
+  private release(): void {
+    this.initial = null;
+    this.host.unregister(this);
+    const listeners = this.stopListeners;
+    this.stopListeners = null;
+    if (listeners !== null) for (const l of listeners) l();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The watch cache's current state: decoded objects by storage key.
+ *
+ * Lists from the cache must come out in key order (as storage lists do), and namespace-scoped
+ * watches and lists only want one key range; a lazily rebuilt sorted key array serves both with a
+ * binary search instead of a scan. Updates do not change the key set, so the common write path
+ * never invalidates it.
+ */
+import type { KubeObject } from '../api/types';
+
+export class ObjectStore {
+  private readonly byKey = new Map<string, KubeObject>();
+  private sorted: string[] | null = [];
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  get(key: string): KubeObject | undefined {
+    return this.byKey.get(key);
+  }
+
+  set(key: string, obj: KubeObject): void {
+    if (!this.byKey.has(key)) this.sorted = null;
+    this.byKey.set(key, obj);
+  }
+
+  delete(key: string): void {
+    if (this.byKey.delete(key)) this.sorted = null;
+  }
+
+  clear(): void {
+    this.byKey.clear();
+    this.sorted = [];
+  }
+
+  /** Keys and their objects under `prefix`, in key order. */
+  entries(prefix: string): Array<[string, KubeObject]> {
+    const keys = this.sortedKeys();
+    const out: Array<[string, KubeObject]> = [];
+    for (let i = lowerBound(keys, prefix); i < keys.length; i++) {
+      const key = keys[i]!;
+      if (!key.startsWith(prefix)) break;
+      out.push([key, this.byKey.get(key)!]);
+    }
+    return out;
+  }
+
+  /** key -> object, for comparisons against a storage list (freshness checks). */
+  raw(): ReadonlyMap<string, KubeObject> {
+    return this.byKey;
+  }
+
+  private sortedKeys(): string[] {
+    if (this.sorted === null) {
+      // Storage sorts by key bytes; for the ASCII keys the registry builds, code-unit order is the same.
+      this.sorted = [...this.byKey.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    }
+    return this.sorted;
+  }
+}
+
+function lowerBound(keys: string[], prefix: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

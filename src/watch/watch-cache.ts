@@ -1,0 +1,494 @@
+/**
+ * The watch cache: one storage watch per resource prefix, fanned out to any number of watchers.
+ *
+ * It keeps the current objects (for resourceVersion=0 / NotOlderThan lists and initial events) and
+ * a bounded ring of recent changes, from which watchers start and resume without touching storage.
+ * Semantics follow kube-apiserver's cacher: RV unset/"0" replays current state as ADDED, RV=N
+ * delivers exactly the changes after N, an N older than the history gets one 410 ERROR event.
+ *
+ * Freshness: the cache only sees revisions of its own prefix, so a revision written elsewhere can be
+ * ahead of it. Watches from such an N are still exact (changes at or below N are skipped by revision);
+ * only snapshots that must be "not older than N" need proof, which `waitUntilFresh` gets from a
+ * current-revision read plus, when the prefix is idle, a list compared against the cache
+ * (storage-notes.md §5: do not rely on etcd progress notifications on 3.4.23).
+ */
+import type { KubeObject } from '../api/types';
+import type { KeyValue, Storage, WatchEvent, WatchStream } from '../storage/interface';
+import { isStorageError } from '../storage/errors';
+import { errors } from '../api/errors';
+import { log } from '../util/log';
+import type { ApiWatcher } from './types';
+import { RingBuffer } from './ring-buffer';
+import { ObjectStore } from './object-store';
+import { HistoryEntry, withResourceVersion, type ChangeType } from './history-entry';
+import { CacheWatcher, type WatcherHost } from './cache-watcher';
+import { errorEvent, tooOldResourceVersion } from './event-encoding';
+
+export interface WatchCacheLogger {
+  info(message: string, meta?: Record<string, unknown>): unknown;
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+}
+
+export interface WatchCacheOptions {
+  storage: Storage;
+  /** Storage key prefix of the resource, e.g. "/registry/pods/". */
+  prefix: string;
+  /** Stored bytes -> object with metadata.resourceVersion = kv.modRevision; undefined = corrupt (logged, skipped). */
+  decode: (kv: KeyValue) => KubeObject | undefined;
+  /** Changes kept for resuming watchers (kube: up to 102,400 events / 75 s). */
+  historySize?: number;
+  /** Events a watcher may fall behind before it is closed with an ERROR. */
+  bufferPerWatcher?: number;
+  /** kind/apiVersion stamped on BOOKMARK objects (else taken from a cached object). */
+  objectKind?: { apiVersion: string; kind: string };
+  /** Page size for the initial list and re-lists. */
+  listPageSize?: number;
+  /** How long a watch from a future resourceVersion waits before its 504 (kube: 3 s). */
+  futureRevisionTimeoutMs?: number;
+  logger?: WatchCacheLogger;
+  clock?: { now(): number };
+}
+
+export interface CacheWatchOptions {
+  resourceVersion?: string;
+  /** Only keys under this prefix (e.g. one namespace); defaults to the whole resource. */
+  keyPrefix?: string;
+  filter?: (obj: KubeObject) => boolean;
+  sendInitialEvents?: boolean;
+  allowBookmarks?: boolean;
+  /** kube sends bookmarks about once a minute. */
+  bookmarkIntervalMs?: number;
+}
+
+export interface CacheSnapshot {
+  items: KubeObject[];
+  resourceVersion: number;
+}
+
+const DEFAULT_HISTORY = 10_000;
+const DEFAULT_BUFFER = 1_000;
+const DEFAULT_BOOKMARK_MS = 60_000;
+const MAX_BACKOFF_MS = 2_000;
+
+export class WatchCache implements WatcherHost {
+  readonly ring: RingBuffer<HistoryEntry>;
+  historyStart = 0;
+  /** Revision of the last change applied (or of the last (re)list). */
+  cacheRevision = 0;
+  private readonly store = new ObjectStore();
+  private readonly watchers = new Set<CacheWatcher>();
+  /** A revision proven (by a list compare) to have the same state as the cache. */
+  private confirmedRevision = 0;
+  /** While cacheRevision is below this, changes older than a confirmation are still arriving. */
+  private settlingUntil = 0;
+  private stream: WatchStream | null = null;
+  private stopped = false;
+  private started = false;
+  private pump: Promise<void> | null = null;
+  private bookmarkTimer: NodeJS.Timeout | null = null;
+  private bookmarkTick = 1000;
+  private bookmarkWatchers = 0;
+  private progressWaiters = new Set<() => void>();
+  private readonly historySize: number;
+  private readonly bufferPerWatcher: number;
+  private readonly logger: WatchCacheLogger;
+  private readonly now: () => number;
+  private kindHint: { apiVersion?: string; kind?: string } = {};
+
+  constructor(private readonly opts: WatchCacheOptions) {
+    this.historySize = opts.historySize ?? DEFAULT_HISTORY;
+    this.bufferPerWatcher = opts.bufferPerWatcher ?? DEFAULT_BUFFER;
+    this.ring = new RingBuffer<HistoryEntry>(this.historySize);
+    this.logger = opts.logger ?? {
+      info: (m, meta) => log.info(m, meta),
+      warn: (m, meta) => log.warn(m, meta),
+    };
+    const clock = opts.clock;
+    this.now = clock ? () => clock.now() : Date.now;
+    if (opts.objectKind) this.kindHint = opts.objectKind;
+  }
+
+  get objectKind(): { apiVersion?: string; kind?: string } {
+    return this.kindHint;
+  }
+
+  /** The revision the cache's current state is known to be at. */
+  get resourceVersion(): number {
+    if (this.cacheRevision < this.settlingUntil) return this.cacheRevision;
+    return Math.max(this.cacheRevision, this.confirmedRevision);
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Number of objects in the cache. */
+  get size(): number {
+    return this.store.size;
+  }
+
+  /** True while a storage watch is open (for leak checks). */
+  get storageWatchOpen(): boolean {
+    return this.stream !== null;
+  }
+
+  /** List at one revision, then watch storage from it. Resolves once the state is loaded. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('WatchCache already started');
+    this.started = true;
+    const revision = await this.relist();
+    this.stream = this.opts.storage.watch(this.opts.prefix, revision);
+    this.pump = this.runPump();
+  }
+
+  /** Stop the storage watch and end every watcher (clean end, as on server shutdown). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stream?.close();
+    for (const w of [...this.watchers]) w.close();
+    if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
+    this.bookmarkTimer = null;
+    for (const wake of this.progressWaiters) wake();
+    await this.pump;
+  }
+
+  /** Current objects under keyPrefix in key order, and the revision they are at. */
+  snapshot(keyPrefix: string = this.opts.prefix): CacheSnapshot {
+    return { items: this.store.entries(keyPrefix).map(([, o]) => o), resourceVersion: this.resourceVersion };
+  }
+
+  /**
+   * Resolves when the cache state is at least at `rv`. Rejects with kube's 504 "Too large resource
+   * version" when storage itself has not reached `rv` within `timeoutMs`.
+   */
+  async waitUntilFresh(rv: number, timeoutMs: number = this.opts.futureRevisionTimeoutMs ?? 3000): Promise<void> {
+    const deadline = this.now() + timeoutMs;
+    for (;;) {
+      if (this.resourceVersion >= rv) return;
+      if (this.stopped) throw errors.serviceUnavailable('watch cache stopped');
+      const current = await this.opts.storage.currentRevision();
+      if (this.resourceVersion >= rv) return;
+      if (current >= rv && (await this.confirmIdleUpTo(current))) {
+        if (this.resourceVersion >= rv) return;
+        continue;
+      }
+      const left = deadline - this.now();
+      if (left <= 0) {
+        throw errors.resourceVersionTooLarge(`Too large resource version: ${rv}, current: ${Math.min(current, this.resourceVersion)}`);
+      }
+      await this.nextProgress(Math.min(left, current >= rv ? 10 : 50));
+    }
+  }
+
+  /** waitUntilFresh then snapshot, re-checking in case older changes were still being applied. */
+  async snapshotAtLeast(keyPrefix: string, rv: number, timeoutMs?: number): Promise<CacheSnapshot> {
+    for (;;) {
+      await this.waitUntilFresh(rv, timeoutMs);
+      const s = this.snapshot(keyPrefix);
+      if (s.resourceVersion >= rv) return s;
+    }
+  }
+
+  watch(o: CacheWatchOptions = {}): ApiWatcher {
+    const keyPrefix = o.keyPrefix ?? this.opts.prefix;
+    const interval = o.bookmarkIntervalMs ?? DEFAULT_BOOKMARK_MS;
+    const w = new CacheWatcher(
+      this,
+      {
+        keyPrefix,
+        filter: o.filter,
+        allowBookmarks: o.allowBookmarks === true,
+        bookmarkIntervalMs: interval,
+        bufferLimit: this.bufferPerWatcher,
+        now: this.now,
+      },
+      { cursor: this.ring.headSeq, minRevision: this.cacheRevision },
+    );
+    if (this.stopped) {
+      w.terminate(errorEvent(errors.serviceUnavailable('watch cache stopped')));
+      return w;
+    }
+    this.watchers.add(w);
+    if (w.allowBookmarks) {
+      this.bookmarkWatchers++;
+      this.ensureBookmarkTimer(interval);
+    }
+
+    const rvText = o.resourceVersion ?? '';
+    const rv = rvText === '' ? 0 : Number(rvText);
+    if (!Number.isSafeInteger(rv) || rv < 0) {
+      w.terminate(errorEvent(errors.badRequest(`invalid resource version: ${rvText}`)));
+      return w;
+    }
+    const initial = o.sendInitialEvents ?? (rvText === '' || rv === 0);
+    const withEndBookmark = o.sendInitialEvents === true;
+
+    if (initial) {
+      const fromSnapshot = (): void => {
+        const snap = this.store.entries(keyPrefix);
+        w.resetStart(this.ring.headSeq, this.resourceVersion, snap, withEndBookmark);
+      };
+      if (rvText !== '' && rv <= this.resourceVersion) fromSnapshot();
+      else {
+        // RV unset means "consistent": at least storage's current revision; RV=N: not older than N.
+        w.prepare(async () => {
+          const target = rvText === '' ? await this.opts.storage.currentRevision() : rv;
+          await this.snapshotAtLeast(keyPrefix, target);
+          fromSnapshot();
+        });
+      }
+      return w;
+    }
+
+    if (rvText === '' || rv === 0) {
+      // sendInitialEvents=false: "start at the most recent" with no replay of current state.
+      w.resetStart(this.ring.headSeq, this.resourceVersion, null, false);
+      return w;
+    }
+    if (rv < this.historyStart) {
+      w.terminate(errorEvent(tooOldResourceVersion(rv, this.historyStart)));
+      return w;
+    }
+    if (rv <= this.cacheRevision) {
+      const cursor = this.ring.lowerBound((e) => e.revision <= rv);
+      w.resetStart(cursor, rv, null, false);
+      return w;
+    }
+    // Ahead of this prefix's last change: exact anyway (changes <= rv are skipped), but rv must exist.
+    w.resetStart(this.ring.headSeq, rv, null, false);
+    w.prepare(() => this.waitForStorageRevision(rv));
+    return w;
+  }
+
+  unregister(w: CacheWatcher): void {
+    if (!this.watchers.delete(w)) return;
+    if (w.allowBookmarks) this.bookmarkWatchers--;
+    if (this.bookmarkTimer && this.bookmarkWatchers === 0) {
+      clearInterval(this.bookmarkTimer);
+      this.bookmarkTimer = null;
+    }
+  }
+
+  // --- storage side -------------------------------------------------------------------------------
+
+  /** Load the whole prefix at one revision (paged), replacing the state. Returns that revision. */
+  private async relist(): Promise<number> {
+    const { storage, prefix } = this.opts;
+    const pageSize = this.opts.listPageSize ?? 1000;
+    const fresh = new ObjectStore();
+    let revision = 0;
+    let continueFrom: string | undefined;
+    for (;;) {
+      const page = await storage.list(prefix, { limit: pageSize, continueFrom, atRevision: revision || undefined });
+      revision = page.revision;
+      for (const kv of page.items) {
+        const obj = this.decodeSafe(kv);
+        if (obj !== undefined) fresh.set(kv.key, obj);
+      }
+      if (!page.more || page.items.length === 0) break;
+      continueFrom = page.items[page.items.length - 1]!.key;
+    }
+    this.store.clear();
+    for (const [k, o] of fresh.entries('')) this.store.set(k, o);
+    this.ring.clear();
+    this.historyStart = revision;
+    this.cacheRevision = revision;
+    this.confirmedRevision = revision;
+    this.settlingUntil = 0;
+    return revision;
+  }
+
+  private async runPump(): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      const stream = this.stream!;
+      try {
+        for await (const ev of stream) {
+          this.apply(ev);
+          backoff = 100;
+        }
+        if (this.stopped) break;
+        this.logger.warn('watch cache: storage watch ended; reopening', { prefix: this.opts.prefix, revision: this.cacheRevision });
+      } catch (err) {
+        if (this.stopped) break;
+        stream.close();
+        if (isStorageError(err, 'Expired')) {
+          this.logger.warn('watch cache: history compacted past the cache; re-listing', { prefix: this.opts.prefix, revision: this.cacheRevision });
+          if (!(await this.resync())) break;
+          continue;
+        }
+        this.logger.warn('watch cache: storage watch failed; resuming', {
+          prefix: this.opts.prefix,
+          revision: this.cacheRevision,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      if (this.stopped) break;
+      // Resume exactly where the cache is: watchers continue with no gap.
+      this.stream = this.opts.storage.watch(this.opts.prefix, this.cacheRevision);
+    }
+    this.stream?.close();
+    this.stream = null;
+  }
+
+  /**
+   * The changes after cacheRevision are gone from storage: re-list, and end every watcher with a
+   * 410 (their continuity cannot be guaranteed), so their clients re-list too. False if stopped.
+   */
+  private async resync(): Promise<boolean> {
+    let backoff = 100;
+    for (;;) {
+      if (this.stopped) return false;
+      try {
+        const before = this.cacheRevision;
+        const revision = await this.relist();
+        for (const w of [...this.watchers]) w.terminate(errorEvent(tooOldResourceVersion(before, revision)));
+        this.stream = this.opts.storage.watch(this.opts.prefix, revision);
+        this.wakeProgress();
+        return true;
+      } catch (err) {
+        this.logger.warn('watch cache: re-list failed', { prefix: this.opts.prefix, error: err instanceof Error ? err.message : String(err) });
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private apply(ev: WatchEvent): void {
+    // A resumed storage watch starts after cacheRevision; anything at or below it is a duplicate.
+    if (ev.modRevision <= this.cacheRevision) return;
+    const prev = this.store.get(ev.key);
+    const kv: KeyValue = { key: ev.key, value: ev.value, createRevision: ev.createRevision, modRevision: ev.modRevision };
+    let type: ChangeType;
+    let obj = this.decodeSafe(kv);
+    if (ev.type === 'delete') {
+      type = 'DELETED';
+      this.store.delete(ev.key);
+      if (obj === undefined && prev !== undefined) obj = withResourceVersion(prev, ev.modRevision);
+    } else {
+      type = ev.isCreate ? 'ADDED' : 'MODIFIED';
+      if (obj === undefined) this.store.delete(ev.key);
+      else this.store.set(ev.key, obj);
+    }
+    if (ev.modRevision <= this.confirmedRevision) this.settlingUntil = this.confirmedRevision;
+    this.cacheRevision = ev.modRevision;
+    if (obj === undefined) {
+      this.wakeProgress();
+      return;
+    }
+    const entry = new HistoryEntry(ev.modRevision, ev.key, type, obj, prev);
+    const evicted = this.ring.push(entry);
+    if (evicted !== undefined) this.historyStart = evicted.revision;
+    const head = this.ring.headSeq;
+    for (const w of this.watchers) {
+      if (w.waiting) w.notify();
+      else if (w.lag(head) > this.bufferPerWatcher) {
+        w.terminate(
+          errorEvent(
+            errors.timeout(`watch closed: the client fell more than ${this.bufferPerWatcher} events behind; resume from the last resourceVersion`),
+          ),
+        );
+      }
+    }
+    this.wakeProgress();
+  }
+
+  private decodeSafe(kv: KeyValue): KubeObject | undefined {
+    let obj: KubeObject | undefined;
+    try {
+      obj = this.opts.decode(kv);
+    } catch (err) {
+      obj = undefined;
+      this.logger.warn('watch cache: decode threw', { key: kv.key, error: err instanceof Error ? err.message : String(err) });
+    }
+    if (obj === undefined) {
+      this.logger.warn('watch cache: skipping undecodable value', { key: kv.key, revision: kv.modRevision });
+      return undefined;
+    }
+    if (this.kindHint.kind === undefined && obj.kind !== undefined) this.kindHint = { apiVersion: obj.apiVersion, kind: obj.kind };
+    return obj;
+  }
+
+  // --- freshness ----------------------------------------------------------------------------------
+
+  /**
+   * True when the cache state equals storage's state at `revision`, proven by listing the prefix at
+   * it with no change applied meanwhile; then the cache may claim `revision`.
+   */
+  private async confirmIdleUpTo(revision: number): Promise<boolean> {
+    const seqBefore = this.ring.headSeq;
+    const revBefore = this.cacheRevision;
+    const mods = new Map<string, number>();
+    let continueFrom: string | undefined;
+    const pageSize = this.opts.listPageSize ?? 1000;
+    for (;;) {
+      const page = await this.opts.storage.list(this.opts.prefix, { limit: pageSize, continueFrom, atRevision: revision });
+      for (const kv of page.items) mods.set(kv.key, kv.modRevision);
+      if (!page.more || page.items.length === 0) break;
+      continueFrom = page.items[page.items.length - 1]!.key;
+    }
+    if (this.ring.headSeq !== seqBefore || this.cacheRevision !== revBefore) return false;
+    const current = this.store.raw();
+    if (current.size !== mods.size) return false;
+    for (const [key, obj] of current) {
+      if (mods.get(key) !== Number(obj.metadata?.resourceVersion)) return false;
+    }
+    if (revision > this.confirmedRevision) this.confirmedRevision = revision;
+    return true;
+  }
+
+  /** For watches from a revision beyond this prefix's last change: that revision must exist. */
+  private async waitForStorageRevision(rv: number): Promise<void> {
+    const deadline = this.now() + (this.opts.futureRevisionTimeoutMs ?? 3000);
+    for (;;) {
+      if (this.cacheRevision >= rv) return;
+      const current = await this.opts.storage.currentRevision();
+      if (current >= rv) return;
+      const left = deadline - this.now();
+      if (left <= 0) throw errors.resourceVersionTooLarge(`Too large resource version: ${rv}, current: ${current}`);
+      await this.nextProgress(Math.min(left, 50));
+    }
+  }
+
+  private nextProgress(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(t);
+        this.progressWaiters.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.progressWaiters.add(done);
+    });
+  }
+
+  private wakeProgress(): void {
+    if (this.progressWaiters.size === 0) return;
+    for (const wake of [...this.progressWaiters]) wake();
+  }
+
+  // --- bookmarks ----------------------------------------------------------------------------------
+
+  private ensureBookmarkTimer(intervalMs: number): void {
+    const tick = Math.max(10, Math.min(1000, intervalMs));
+    if (this.bookmarkTimer && tick >= this.bookmarkTick) return;
+    if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
+    this.bookmarkTick = tick;
+    this.bookmarkTimer = setInterval(() => this.dispatchBookmarks(), tick);
+    this.bookmarkTimer.unref();
+  }
+
+  private dispatchBookmarks(): void {
+    const now = this.now();
+    for (const w of this.watchers) {
+      if (w.allowBookmarks && now >= w.nextBookmarkAt) w.markBookmarkDue(now);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
