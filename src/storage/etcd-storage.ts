@@ -57,6 +57,8 @@ export class EtcdStorage implements Storage {
   private readonly requestTimeoutMs: number;
   private readonly watchResumeTimeoutMs: number;
   private readonly watches = new Set<EtcdWatch>();
+  /** Highest revision seen in any response header (see EtcdWatch: "from now"). */
+  private lastSeen = 0;
 
   private constructor(
     private readonly client: Etcd3,
@@ -193,6 +195,7 @@ export class EtcdStorage implements Storage {
         resumeTimeoutMs: this.watchResumeTimeoutMs,
         createTimeoutMs: Math.min(this.requestTimeoutMs, 2000),
         onDone: () => this.watches.delete(w),
+        lastSeenRevision: () => this.lastSeen,
       },
       prefix,
       fromRevision,
@@ -274,16 +277,16 @@ export class EtcdStorage implements Storage {
   }
 
   /** A read: retried on connection trouble until the call deadline. */
-  private read<T>(key: string, call: (deadline: number) => Promise<T>, atRevision = 0): Promise<T> {
+  private read<T extends { header: IResponseHeader }>(key: string, call: (deadline: number) => Promise<T>, atRevision = 0): Promise<T> {
     return this.call(key, call, isUnavailableError, atRevision);
   }
 
   /** A write: retried only if it provably never reached etcd. */
-  private write<T>(key: string, call: (deadline: number) => Promise<T>): Promise<T> {
+  private write<T extends { header: IResponseHeader }>(key: string, call: (deadline: number) => Promise<T>): Promise<T> {
     return this.call(key, call, neverSent, 0);
   }
 
-  private async call<T>(
+  private async call<T extends { header: IResponseHeader }>(
     key: string,
     call: (deadline: number) => Promise<T>,
     retryable: (err: unknown) => boolean,
@@ -294,7 +297,10 @@ export class EtcdStorage implements Storage {
     let backoff = RETRY_MIN_MS;
     for (;;) {
       try {
-        return await call(deadline);
+        const res = await call(deadline);
+        const r = rev(res.header);
+        if (r > this.lastSeen) this.lastSeen = r;
+        return res;
       } catch (err) {
         if (this.closed) throw unavailable(key, err);
         if (isCompactedError(err)) throw expired(key, atRevision, this.compacted);

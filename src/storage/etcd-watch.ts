@@ -20,6 +20,8 @@ export interface EtcdWatchDeps {
   resumeTimeoutMs: number;
   /** How long to wait for etcd to confirm a watch creation before retrying. */
   createTimeoutMs: number;
+  /** The highest revision this client has seen in any response: "now" for a watch from 0. */
+  lastSeenRevision(): number;
   /** Called once when the watch is closed or failed (its resources are released). */
   onDone(): void;
 }
@@ -53,6 +55,8 @@ export class EtcdWatch implements WatchStream {
   private backoffMs = BACKOFF_MIN_MS;
   private readonly key: Buffer;
   private readonly rangeEnd: Buffer;
+  /** A watch "from now" whose start was taken from the client's last seen revision, no event yet. */
+  private provisionalStart = false;
 
   constructor(
     private readonly deps: EtcdWatchDeps,
@@ -61,7 +65,17 @@ export class EtcdWatch implements WatchStream {
   ) {
     this.key = Buffer.from(prefix);
     this.rangeEnd = prefixEnd(this.key);
-    this.lastRev = fromRevision > 0 ? fromRevision : -1;
+    if (fromRevision > 0) {
+      this.lastRev = fromRevision;
+    } else {
+      // "Now" must be pinned synchronously, or a write acknowledged right after watch() returns
+      // could commit before etcd registers the watch and be missed. Every write this client has
+      // seen acknowledged is at or below lastSeenRevision, so starting after it includes all later
+      // ones. Before the client has seen anything, fall back to etcd's own "now".
+      const seen = deps.lastSeenRevision();
+      this.lastRev = seen > 0 ? seen : -1;
+      this.provisionalStart = seen > 0;
+    }
     this.open();
   }
 
@@ -195,6 +209,15 @@ export class EtcdWatch implements WatchStream {
     const compactRev = Number(res.compact_revision);
     if (compactRev > 0) this.deps.onCompacted(compactRev);
     if (res.canceled) {
+      if (compactRev > 0 && this.provisionalStart) {
+        // Our idea of "now" was older than the compaction: the caller never asked for that history,
+        // so start from etcd's now instead of failing.
+        this.provisionalStart = false;
+        this.lastRev = -1;
+        this.teardown();
+        this.open();
+        return;
+      }
       if (compactRev > 0) {
         const requested = this.lastRev >= 0 ? this.lastRev + 1 : 0;
         this.fail(expired(this.prefix, requested, compactRev));
@@ -212,6 +235,7 @@ export class EtcdWatch implements WatchStream {
       if (this.lastRev < 0) this.lastRev = Number(res.header.revision);
     }
     if (res.events.length === 0) return;
+    this.provisionalStart = false;
     const floor = this.lastRev;
     let maxRev = floor;
     for (const ev of res.events) {
