@@ -1,9 +1,38 @@
 /**
- * Components that are API clients. Their implementations land with their issues (controller
- * manager: #7, scheduler: #8, proxy: #11); until then the command says so plainly and exits 1
- * rather than pretending to run.
+ * Components that are API clients. The scheduler (#8) and proxy (#11) land with their issues;
+ * until then those commands say so plainly and exit 1 rather than pretending to run.
  */
 import type { Flags } from './km';
+import { configureLogging, log } from '../util/log';
+import { onShutdownSignal } from './shutdown';
+
+function setupLogging(f: Flags): void {
+  configureLogging({
+    verbosity: typeof f['v'] === 'number' ? f['v'] : 0,
+    format: f['log-format'] === 'json' ? 'json' : 'text',
+    toStderr: f['logtostderr'] !== false,
+  });
+}
+
+/** --master / --api-servers (both accepted, as in the seed); default the local API server. */
+export function apiServersOf(f: Flags): string[] {
+  const list = [...((f['master'] as string[] | undefined) ?? []), ...((f['api-servers'] as string[] | undefined) ?? [])];
+  return list.length > 0 ? [...new Set(list)] : ['http://127.0.0.1:8888'];
+}
+
+export async function runControllerManager(f: Flags): Promise<void> {
+  setupLogging(f);
+  const { startControllerManager } = await import('../controllers/controller-manager');
+  const cm = await startControllerManager({
+    servers: apiServersOf(f),
+    address: typeof f['address'] === 'string' ? f['address'] : '127.0.0.1',
+    port: typeof f['port'] === 'number' ? f['port'] : 10252,
+    leaderElect: f['leader-elect'] !== false,
+    terminatedPodGcThreshold: typeof f['terminated-pod-gc-threshold'] === 'number' ? f['terminated-pod-gc-threshold'] : 12500,
+  });
+  log.info('km controller-manager running', { api: apiServersOf(f), health: cm.url });
+  onShutdownSignal(() => cm.stop());
+}
 
 function notYet(component: string, issue: number): (f: Flags) => Promise<void> {
   return async () => {
@@ -11,6 +40,5 @@ function notYet(component: string, issue: number): (f: Flags) => Promise<void> {
   };
 }
 
-export const runControllerManager = notYet('controller-manager', 7);
 export const runScheduler = notYet('scheduler', 8);
 export const runProxy = notYet('proxy', 11);

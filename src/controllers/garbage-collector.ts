@@ -1,0 +1,177 @@
+/**
+ * Garbage collection of pods:
+ * - dependents whose controller owner is gone (checked live, not just in the cache) are deleted in
+ *   the background, as kube's garbage collector does for propagationPolicy=Background;
+ * - an owner deleted with propagationPolicy=Orphan carries the `orphan` finalizer: its dependents
+ *   lose their ownerReference to it, then the finalizer is removed so the owner goes away;
+ * - pod GC: pods bound to a node that does not exist are force-deleted, and terminated pods beyond
+ *   `terminatedPodThreshold` are deleted oldest first.
+ */
+import type { Pod, ReplicationController, Node } from 'kubernetes-types/core/v1';
+import type { KubeObject } from '../api/types';
+import type { ApiClient } from '../client/api-client';
+import { isNotFound } from '../client/api-client';
+import type { Informer } from '../client/informer';
+import { objectKey } from '../client/informer';
+import { QueueController, splitKey } from './controller';
+
+type PodObj = Pod & KubeObject;
+type RcObj = ReplicationController & KubeObject;
+type NodeObj = Node & KubeObject;
+
+const OWNER_RESOURCES: Record<string, string> = { ReplicationController: 'replicationcontrollers' };
+
+export class GarbageCollector extends QueueController {
+  constructor(
+    private readonly client: ApiClient,
+    private readonly pods: Informer<PodObj>,
+    private readonly rcs: Informer<RcObj>,
+  ) {
+    super('garbage-collector');
+    const checkPod = (p: PodObj): void => {
+      if ((p.metadata?.ownerReferences ?? []).some((r) => OWNER_RESOURCES[r.kind] && !this.ownerCached(p, r.uid, r.name))) this.enqueue(`pod:${objectKey(p)}`);
+    };
+    pods.addHandlers({ add: checkPod, update: (_o, p) => checkPod(p) });
+    rcs.addHandlers({
+      add: (rc) => this.ownerChanged(rc),
+      update: (_o, rc) => this.ownerChanged(rc),
+      delete: (rc) => {
+        for (const p of this.pods.list()) if ((p.metadata?.ownerReferences ?? []).some((r) => r.uid === rc.metadata?.uid)) this.enqueue(`pod:${objectKey(p)}`);
+      },
+    });
+  }
+
+  private ownerCached(p: PodObj, uid: string, name: string): boolean {
+    const rc = this.rcs.get(`${p.metadata?.namespace}/${name}`);
+    return rc?.metadata?.uid === uid;
+  }
+
+  private ownerChanged(rc: RcObj): void {
+    if (rc.metadata?.deletionTimestamp && (rc.metadata.finalizers ?? []).includes('orphan')) this.enqueue(`orphan:${objectKey(rc)}`);
+  }
+
+  protected async sync(key: string): Promise<void> {
+    if (key.startsWith('orphan:')) return this.orphan(key.slice('orphan:'.length));
+    const { namespace, name } = splitKey(key.slice('pod:'.length));
+    let pod: PodObj;
+    try {
+      pod = await this.client.get<PodObj>({ resource: 'pods', namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    for (const ref of pod.metadata?.ownerReferences ?? []) {
+      const resource = OWNER_RESOURCES[ref.kind];
+      if (!resource) continue;
+      let owner: KubeObject | undefined;
+      try {
+        owner = await this.client.get({ resource, namespace, name: ref.name });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      if (owner && owner.metadata?.uid === ref.uid) {
+        if (owner.metadata?.deletionTimestamp && (owner.metadata.finalizers ?? []).includes('orphan')) continue;
+        return; // owner alive: keep
+      }
+      // absent, or the same name with another uid (a new object): the owner we point at is gone
+      try {
+        await this.client.delete(
+          { resource: 'pods', namespace, name },
+          { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: pod.metadata?.uid } },
+        );
+      } catch (err) {
+        if (!isNotFound(err) && !(err instanceof Error && /precondition|Conflict/i.test(err.message))) throw err;
+      }
+      return;
+    }
+  }
+
+  private async orphan(rcKey: string): Promise<void> {
+    const { namespace, name } = splitKey(rcKey);
+    let rc: RcObj;
+    try {
+      rc = await this.client.get<RcObj>({ resource: 'replicationcontrollers', namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    const uid = rc.metadata?.uid;
+    const dependents = await this.client.list<PodObj>({ resource: 'pods', namespace });
+    for (const p of dependents.items) {
+      const refs = p.metadata?.ownerReferences ?? [];
+      if (!refs.some((r) => r.uid === uid)) continue;
+      await this.client.patch(
+        { resource: 'pods', namespace, name: p.metadata?.name },
+        { metadata: { resourceVersion: p.metadata?.resourceVersion, ownerReferences: refs.filter((r) => r.uid !== uid) } },
+        'merge',
+      );
+    }
+    await this.client.patch(
+      { resource: 'replicationcontrollers', namespace, name },
+      { metadata: { resourceVersion: rc.metadata?.resourceVersion, finalizers: (rc.metadata?.finalizers ?? []).filter((f) => f !== 'orphan') } },
+      'merge',
+    );
+  }
+}
+
+export class PodGarbageCollector {
+  private timer?: NodeJS.Timeout;
+  constructor(
+    private readonly client: ApiClient,
+    private readonly pods: Informer<PodObj>,
+    private readonly nodes: Informer<NodeObj>,
+    private readonly terminatedPodThreshold: number,
+    private readonly intervalMs = 20_000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.gc().catch(() => undefined), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** One pass; returns the names deleted (for tests and logs). */
+  async gc(): Promise<string[]> {
+    const deleted: string[] = [];
+    const pods = this.pods.list();
+    for (const p of pods) {
+      const node = p.spec?.nodeName;
+      if (!node || this.nodes.get(node)) continue;
+      // confirm live: the node may be newer than our cache
+      try {
+        await this.client.get({ resource: 'nodes', name: node });
+        continue;
+      } catch (err) {
+        if (!isNotFound(err)) continue;
+      }
+      if (await this.forceDelete(p)) deleted.push(objectKey(p));
+    }
+    if (this.terminatedPodThreshold > 0) {
+      const terminated = pods
+        .filter((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
+        .sort((a, b) => (Date.parse(a.metadata?.creationTimestamp ?? '') || 0) - (Date.parse(b.metadata?.creationTimestamp ?? '') || 0));
+      const excess = terminated.length - this.terminatedPodThreshold;
+      for (const p of terminated.slice(0, Math.max(0, excess))) if (await this.forceDelete(p)) deleted.push(objectKey(p));
+    }
+    return deleted;
+  }
+
+  private async forceDelete(p: PodObj): Promise<boolean> {
+    try {
+      await this.client.delete({ resource: 'pods', namespace: p.metadata?.namespace, name: p.metadata?.name }, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+}
+
+/** Exposed for the scheduler and tests: the key of a pod's controller owner. */
+export function ownerKey(p: Pod): string | undefined {
+  const ref = (p.metadata?.ownerReferences ?? []).find((r) => r.controller);
+  return ref ? `${p.metadata?.namespace}/${ref.name}` : undefined;
+}
