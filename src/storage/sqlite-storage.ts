@@ -281,7 +281,9 @@ export class SqliteStorage implements Storage {
     if (this.closed) throw unavailable(prefix);
     if (after < this.compactRev) throw expired(prefix, after, this.compactRev);
     const upper = prefixEnd(prefix);
-    const sql = `SELECT ${COLS} FROM kine k WHERE k.id > ? AND k.name >= ?${upper !== undefined ? ' AND k.name < ?' : ''} ORDER BY k.id LIMIT ?`;
+    // Walk the primary key from `after` (unary + keeps SQLite off the name index): a resume costs the
+    // history since its revision, not a scan and sort of the whole prefix.
+    const sql = `SELECT ${COLS} FROM kine k WHERE k.id > ? AND +k.name >= ?${upper !== undefined ? ' AND +k.name < ?' : ''} ORDER BY k.id LIMIT ?`;
     const params: Array<string | number> = [after, prefix];
     if (upper !== undefined) params.push(upper);
     params.push(limit);

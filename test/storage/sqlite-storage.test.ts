@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteStorage } from '../../src/storage/sqlite-storage';
 import type { Storage } from '../../src/storage/interface';
 import { runStorageSuite } from './contract-suite';
@@ -24,4 +26,223 @@ runStorageSuite('sqlite', async () => {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+const CRASH_WRITER = path.join(__dirname, 'fixtures', 'sqlite-crash-writer.ts');
+
+/**
+ * Runs the crash writer on `dir`, SIGKILLs it once `killAfter` acks were read, and returns every
+ * key it acknowledged with its revision (including acks read after the kill was sent).
+ */
+function crashWriter(dir: string, prefix: string, killAfter: number): Promise<Map<string, number>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CRASH_WRITER, dir, prefix, '32', '1000000'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const acked = new Map<string, number>();
+  let pendingText = '';
+  let stderr = '';
+  let killed = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`crash writer did not reach ${killAfter} acks in time; stderr: ${stderr}`));
+    }, 45_000);
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      pendingText += chunk.toString();
+      const lines = pendingText.split('\n');
+      pendingText = lines.pop() ?? '';
+      for (const line of lines) {
+        const [tag, key, rev] = line.split(' ');
+        if (tag === 'ack') acked.set(key, Number(rev));
+      }
+      if (!killed && acked.size >= killAfter) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
+    // 'close' fires after stdout drained, so acks printed just before the kill are counted too.
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL' && killed) resolve(acked);
+      else reject(new Error(`crash writer exited early (code ${code}, signal ${signal}): ${stderr}`));
+    });
+  });
+}
+
+function integrityCheck(file: string): unknown {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.pragma('integrity_check', { simple: true });
+  } finally {
+    db.close();
+  }
+}
+
+function rowCount(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(*) AS n FROM kine').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('SqliteStorage', () => {
+  let dir: string;
+  let storage: SqliteStorage;
+
+  beforeEach(() => {
+    dir = tempDir();
+    storage = SqliteStorage.open({ dataDir: dir });
+  });
+  afterEach(async () => {
+    await storage.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a writer killed with SIGKILL right after acknowledging writes loses none of them, and the file passes integrity_check', async () => {
+    await storage.close();
+    let lastRevision = 0;
+    for (const [round, killAfter] of [300, 1500, 3000].entries()) {
+      const acked = await crashWriter(dir, `/crash/r${round}/`, killAfter);
+      expect(acked.size).toBeGreaterThanOrEqual(killAfter);
+      expect(integrityCheck(path.join(dir, 'km.db'))).toBe('ok');
+
+      storage = SqliteStorage.open({ dataDir: dir });
+      const missing: string[] = [];
+      for (const [key, rev] of acked) {
+        const kv = await storage.get(key).catch(() => undefined);
+        if (kv === undefined) missing.push(key);
+        else {
+          expect(kv.modRevision).toBe(rev);
+          expect(kv.value.toString()).toBe(`value-of-${key}`);
+        }
+      }
+      expect(missing).toEqual([]);
+      const maxAcked = Math.max(...acked.values());
+      const current = await storage.currentRevision();
+      expect(current).toBeGreaterThanOrEqual(maxAcked);
+      expect(current).toBeGreaterThan(lastRevision);
+      // The revision continues after the crash: the next write gets exactly current + 1.
+      expect((await storage.create(`/crash/r${round}-after`, Buffer.from('x'))).modRevision).toBe(current + 1);
+      lastRevision = current + 1;
+      await storage.close();
+    }
+    storage = SqliteStorage.open({ dataDir: dir });
+  }, 120_000);
+
+  it('paging a 20k-key prefix 500 at a time yields exactly the snapshot while writes happen between pages', async () => {
+    const N = 20_000;
+    const key = (i: number): string => `/registry/pods/ns/pod-${String(i).padStart(5, '0')}`;
+    // Neighbours that share bytes with the prefix must stay out of it.
+    await storage.create('/registry/pods/ns', Buffer.from('bare'));
+    await storage.create('/registry/pods/ns2/x', Buffer.from('sibling'));
+    await storage.create('/registry/pods/nr/x', Buffer.from('before'));
+    for (let start = 0; start < N; start += 1000) {
+      await Promise.all(Array.from({ length: 1000 }, (_, j) => storage.create(key(start + j), Buffer.from(`v${start + j}`))));
+    }
+    const prefix = '/registry/pods/ns/';
+    const snapshot = await storage.list(prefix);
+    expect(snapshot.items).toHaveLength(N);
+
+    const seen: string[] = [];
+    let page = await storage.list(prefix, { limit: 500 });
+    const rev = page.revision;
+    let pages = 1;
+    for (;;) {
+      for (const kv of page.items) seen.push(`${kv.key}@${kv.modRevision}=${kv.value.toString()}`);
+      if (!page.more) break;
+      expect(page.items).toHaveLength(500);
+      const n = seen.length;
+      // Churn on both sides of the cursor plus a new key inside the remaining range.
+      const ahead = await storage.get(key(Math.min(n + 10, N - 1)));
+      await storage.update(ahead.key, Buffer.from('changed'), ahead.modRevision);
+      await storage.delete(key(n + 20 < N ? n + 20 : n - 20));
+      await storage.create(`${key(n + 30)}-new`, Buffer.from('new'));
+      page = await storage.list(prefix, { limit: 500, continueFrom: page.items[page.items.length - 1].key, atRevision: rev });
+      pages += 1;
+      expect(pages).toBeLessThanOrEqual(N / 500);
+    }
+    expect(pages).toBe(N / 500);
+    expect(seen).toEqual(snapshot.items.map((kv) => `${kv.key}@${kv.modRevision}=${kv.value.toString()}`));
+    // Each of the 39 rounds of churn deleted one key and created one.
+    expect(await storage.count(prefix)).toBe(N);
+  }, 120_000);
+
+  it('a watch that stops reading past its queue limit catches up from the table without a gap', async () => {
+    await storage.close();
+    storage = SqliteStorage.open({ dataDir: dir, watchQueueLimit: 50 });
+    const start = await storage.create('/w/start', Buffer.from('s'));
+    const w = storage.watch('/w/', start.modRevision);
+    const it = w[Symbol.asyncIterator]();
+    const revs: number[] = [];
+    for (let i = 0; i < 500; i++) revs.push((await storage.create(`/w/k${i}`, Buffer.from(String(i)))).modRevision);
+    const got: number[] = [];
+    for (let i = 0; i < 500; i++) {
+      const r = await it.next();
+      if (r.done === true) throw new Error('watch ended early');
+      got.push(r.value.modRevision);
+    }
+    expect(got).toEqual(revs);
+    w.close();
+  });
+
+  it('a watch that fell behind its queue limit and was overtaken by compaction fails with Expired, not a silent skip', async () => {
+    await storage.close();
+    storage = SqliteStorage.open({ dataDir: dir, watchQueueLimit: 10 });
+    const start = await storage.create('/w/start', Buffer.from('s'));
+    const w = storage.watch('/w/', start.modRevision);
+    const it = w[Symbol.asyncIterator]();
+    for (let i = 0; i < 100; i++) await storage.create(`/w/k${i}`, Buffer.from(String(i)));
+    await storage.compact(await storage.currentRevision());
+    await expect(it.next()).rejects.toMatchObject({ code: 'Expired' });
+    w.close();
+  });
+
+  it('compaction prunes superseded revisions and tombstones from the table but keeps the state at the point', async () => {
+    const c = await storage.create('/c/a', Buffer.from('1'));
+    let rev = c.modRevision;
+    for (let i = 2; i <= 10; i++) rev = (await storage.update('/c/a', Buffer.from(String(i)), rev)).modRevision;
+    await storage.create('/c/b', Buffer.from('b'));
+    await storage.delete('/c/b');
+    await storage.create('/c/keep', Buffer.from('k'));
+    expect(rowCount(storage.file)).toBe(13);
+    const point = await storage.currentRevision();
+    await storage.compact(point);
+    // Left: the latest /c/a and /c/keep; every older /c/a row and both /c/b rows are gone.
+    expect(rowCount(storage.file)).toBe(2);
+    expect((await storage.list('/c/', { atRevision: point })).items.map((kv) => kv.key)).toEqual(['/c/a', '/c/keep']);
+    expect((await storage.get('/c/a')).value.toString()).toBe('10');
+    // The revision does not go back even when compaction removed the newest row (a tombstone).
+    await storage.delete('/c/keep');
+    const afterDelete = await storage.currentRevision();
+    await storage.compact(afterDelete);
+    await storage.close();
+    storage = SqliteStorage.open({ dataDir: dir });
+    expect(await storage.currentRevision()).toBe(afterDelete);
+    expect((await storage.create('/c/new', Buffer.from('n'))).modRevision).toBe(afterDelete + 1);
+  });
+
+  it('close commits writes already queued, ends live watches with Unavailable, and later calls fail with Unavailable', async () => {
+    const w = storage.watch('/q/', 0);
+    const it = w[Symbol.asyncIterator]();
+    const pendingNext = it.next();
+    const queued = storage.create('/q/queued', Buffer.from('q'));
+    await storage.close();
+    const kv = await queued;
+    expect((await pendingNext).value).toMatchObject({ key: '/q/queued', modRevision: kv.modRevision });
+    await expect(it.next()).rejects.toMatchObject({ code: 'Unavailable' });
+    await expect(storage.get('/q/queued')).rejects.toMatchObject({ code: 'Unavailable' });
+    await expect(storage.create('/q/late', Buffer.from('x'))).rejects.toMatchObject({ code: 'Unavailable' });
+    await expect(storage.list('/q/')).rejects.toMatchObject({ code: 'Unavailable' });
+    await expect(storage.watch('/q/', 0)[Symbol.asyncIterator]().next()).rejects.toMatchObject({ code: 'Unavailable' });
+
+    storage = SqliteStorage.open({ dataDir: dir, synchronous: 'NORMAL', fileName: 'km.db' });
+    expect((await storage.get('/q/queued')).modRevision).toBe(kv.modRevision);
+  });
 });
