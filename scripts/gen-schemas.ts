@@ -308,6 +308,10 @@ async function main(): Promise<void> {
     description: metaDecls.get('FieldsV1')?.description ?? 'FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.',
     type: 'object',
   };
+  defs[META + 'Patch'] = {
+    description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
+    type: 'object',
+  };
   defs[QUANTITY] = {
     description: ktypesDescription(path.join(KTYPES, 'api/resource.d.ts'), 'Quantity') ??
       'Quantity is a fixed-point representation of a number.',
