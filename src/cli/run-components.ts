@@ -1,6 +1,6 @@
 /**
- * Components that are API clients. The scheduler (#8) and proxy (#11) land with their issues;
- * until then those commands say so plainly and exit 1 rather than pretending to run.
+ * Components that are API clients: controller manager and proxy. The scheduler (#8) lands with its
+ * issue; until then that command says so plainly and exits 1 rather than pretending to run.
  */
 import type { Flags } from './km';
 import { configureLogging, log } from '../util/log';
@@ -41,4 +41,28 @@ function notYet(component: string, issue: number): (f: Flags) => Promise<void> {
 }
 
 export const runScheduler = notYet('scheduler', 8);
-export const runProxy = notYet('proxy', 11);
+
+/**
+ * The seed runs `km proxy --etcd_servers=http://HOST:4001`: the proxy talks to the API, not etcd,
+ * so without --master/--api-servers the etcd host is taken as the API host on port 8888.
+ */
+export function proxyApiServers(f: Flags): string[] {
+  if (f['master'] || f['api-servers']) return apiServersOf(f);
+  const etcd = (f['etcd-servers'] as string[] | undefined) ?? [];
+  if (etcd.length > 0) return etcd.map((u) => `${new URL(u).protocol}//${new URL(u).hostname}:8888`);
+  return ['http://127.0.0.1:8888'];
+}
+
+export async function runProxy(f: Flags): Promise<void> {
+  setupLogging(f);
+  const { startProxy } = await import('../proxy/proxy-server');
+  const servers = proxyApiServers(f);
+  const p = await startProxy({
+    servers,
+    bindAddress: typeof f['bind-address'] === 'string' ? f['bind-address'] : '0.0.0.0',
+    healthzPort: typeof f['healthz-port'] === 'number' ? f['healthz-port'] : 10249,
+    portals: 'auto',
+  });
+  log.info('km proxy running', { api: servers, health: p.healthUrl, portals: p.portalsEnabled });
+  onShutdownSignal(() => p.stop());
+}
