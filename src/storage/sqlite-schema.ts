@@ -5,6 +5,10 @@
  * key's state (a row with deleted = 1 is a tombstone). History older than the compaction point is
  * pruned by `compact`. The (name, id) index serves point reads, keyset-paginated range reads at any
  * revision and compaction; all prefix predicates are sargable byte ranges (`name >= ? AND name < ?`).
+ *
+ * Unlike kine there is no old_value column: it would double the bytes written per update. A put's
+ * previous value is the row at prev_revision, which compaction never prunes while its successor is
+ * above the compaction point (the only rows a watch replays). A tombstone's value is the last value.
  */
 import type { KeyValue, WatchEvent } from './interface';
 
@@ -16,8 +20,7 @@ CREATE TABLE IF NOT EXISTS kine (
   deleted INTEGER NOT NULL,
   create_revision INTEGER NOT NULL,
   prev_revision INTEGER NOT NULL,
-  value BLOB NOT NULL,
-  old_value BLOB
+  value BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS kine_name_id ON kine (name, id);
 CREATE TABLE IF NOT EXISTS km_meta (
@@ -38,6 +41,7 @@ export interface LogRow {
   create_revision: number;
   prev_revision: number;
   value: Buffer;
+  /** Not a column: the value of the row at prev_revision for a non-create put (joined or known). */
   old_value: Buffer | null;
 }
 
@@ -51,7 +55,7 @@ export function rowToEvent(row: LogRow): WatchEvent {
     type: deleted ? 'delete' : 'put',
     key: row.name,
     value: row.value,
-    prevValue: row.old_value ?? undefined,
+    prevValue: deleted ? row.value : (row.old_value ?? undefined),
     modRevision: row.id,
     createRevision: row.create_revision,
     isCreate: !deleted && row.created === 1,

@@ -50,7 +50,7 @@ type MetaRow = { value: number };
 /** Revisions pruned per compaction transaction, so compaction never blocks the loop for long. */
 const COMPACT_CHUNK = 5000;
 
-const COLS = 'k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value, k.old_value';
+const COLS = 'k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value, NULL AS old_value';
 
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
@@ -69,7 +69,7 @@ export class SqliteStorage implements Storage {
   private readonly stmtCache = new Map<string, Database.Statement>();
 
   private readonly latestStmt: Database.Statement<[string], LogRow>;
-  private readonly insertStmt: Database.Statement<[number, string, number, number, number, number, Buffer, Buffer | null]>;
+  private readonly insertStmt: Database.Statement<[number, string, number, number, number, number, Buffer]>;
   private readonly getMetaStmt: Database.Statement<[string], MetaRow>;
   private readonly setMetaStmt: Database.Statement<[string, number]>;
   private readonly runBatch: (batch: PendingWrite[], out: Array<LogRow | StorageError>) => void;
@@ -92,7 +92,7 @@ export class SqliteStorage implements Storage {
 
     this.latestStmt = this.db.prepare<[string], LogRow>(`SELECT ${COLS} FROM kine k WHERE k.name = ? ORDER BY k.id DESC LIMIT 1`);
     this.insertStmt = this.db.prepare(
-      'INSERT INTO kine (id, name, created, deleted, create_revision, prev_revision, value, old_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO kine (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.getMetaStmt = this.db.prepare<[string], MetaRow>('SELECT value FROM km_meta WHERE key = ?');
     this.setMetaStmt = this.db.prepare(
@@ -260,7 +260,7 @@ export class SqliteStorage implements Storage {
           ? { id, name: op.key, created: 0, deleted: 0, create_revision: cur.create_revision, prev_revision: cur.id, value: op.value, old_value: cur.value }
           : { id, name: op.key, created: 0, deleted: 1, create_revision: cur.create_revision, prev_revision: cur.id, value: cur.value, old_value: cur.value };
     }
-    this.insertStmt.run(row.id, row.name, row.created, row.deleted, row.create_revision, row.prev_revision, row.value, row.old_value);
+    this.insertStmt.run(row.id, row.name, row.created, row.deleted, row.create_revision, row.prev_revision, row.value);
     this.rev = id;
     return row;
   }
@@ -283,7 +283,10 @@ export class SqliteStorage implements Storage {
     const upper = prefixEnd(prefix);
     // Walk the primary key from `after` (unary + keeps SQLite off the name index): a resume costs the
     // history since its revision, not a scan and sort of the whole prefix.
-    const sql = `SELECT ${COLS} FROM kine k WHERE k.id > ? AND +k.name >= ?${upper !== undefined ? ' AND +k.name < ?' : ''} ORDER BY k.id LIMIT ?`;
+    const sql =
+      'SELECT k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value, p.value AS old_value FROM kine k' +
+      ' LEFT JOIN kine p ON p.id = k.prev_revision AND k.created = 0 AND k.deleted = 0' +
+      ` WHERE k.id > ? AND +k.name >= ?${upper !== undefined ? ' AND +k.name < ?' : ''} ORDER BY k.id LIMIT ?`;
     const params: Array<string | number> = [after, prefix];
     if (upper !== undefined) params.push(upper);
     params.push(limit);
