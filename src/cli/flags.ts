@@ -131,6 +131,23 @@ const apiClient: Record<string, FlagSpec> = {
   'api-servers': { type: 'string', describe: 'API servers (comma-separated host:port or URLs)', coerce: urlList('api-servers') },
 };
 
+const duration =
+  (name: string) =>
+  (v: unknown): number => {
+    const s = String(v);
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);
+    if (!m) throw new FlagValueError(`invalid value "${s}" for flag --${name}: want a duration like 15s or 500ms`);
+    const n = Number(m[1]);
+    return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+  };
+
+/** kube's leader-election flags; values in milliseconds after parsing. */
+const leaderElection: Record<string, FlagSpec> = {
+  'leader-elect-lease-duration': { type: 'string', default: '15s', describe: 'how long a lease is valid without renewal', coerce: duration('leader-elect-lease-duration') },
+  'leader-elect-renew-deadline': { type: 'string', default: '10s', describe: 'how long the leader keeps trying to renew before giving up', coerce: duration('leader-elect-renew-deadline') },
+  'leader-elect-retry-period': { type: 'string', default: '2s', describe: 'interval between acquire/renew attempts', coerce: duration('leader-elect-retry-period') },
+};
+
 export const controllerManagerFlags: Record<string, FlagSpec> = {
   ...apiClient,
   address: { type: 'string', default: '127.0.0.1', alias: ['bind-address'], describe: 'IP address for the metrics/health port' },
@@ -138,6 +155,7 @@ export const controllerManagerFlags: Record<string, FlagSpec> = {
   'mesos-master': { type: 'string', default: 'localhost:5050', describe: 'Mesos master (host:port or zk://h1:2181,h2:2181/mesos)' },
   'leader-elect': { type: 'boolean', default: true, describe: 'use a Lease to elect one active replica', coerce: bool('leader-elect') },
   'terminated-pod-gc-threshold': { type: 'string', default: '12500', describe: 'terminated pods kept before GC deletes the oldest', coerce: int('terminated-pod-gc-threshold') },
+  ...leaderElection,
   ...cloud,
   ...logging,
 };
@@ -151,6 +169,7 @@ export const schedulerFlags: Record<string, FlagSpec> = {
   'mesos-role': { type: 'string', default: '*', describe: 'Mesos role of the framework' },
   'failover-timeout': { type: 'string', default: '604800', describe: 'framework failover timeout in seconds', coerce: int('failover-timeout') },
   'leader-elect': { type: 'boolean', default: true, describe: 'use a Lease to elect one active replica', coerce: bool('leader-elect') },
+  ...leaderElection,
   'etcd-servers': etcd['etcd-servers']!,
   ...logging,
 };

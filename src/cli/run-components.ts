@@ -29,6 +29,9 @@ export async function runControllerManager(f: Flags): Promise<void> {
     port: typeof f['port'] === 'number' ? f['port'] : 10252,
     leaderElect: f['leader-elect'] !== false,
     terminatedPodGcThreshold: typeof f['terminated-pod-gc-threshold'] === 'number' ? f['terminated-pod-gc-threshold'] : 12500,
+    leaseDurationMs: f['leader-elect-lease-duration'] as number,
+    renewDeadlineMs: f['leader-elect-renew-deadline'] as number,
+    retryPeriodMs: f['leader-elect-retry-period'] as number,
   });
   log.info('km controller-manager running', { api: apiServersOf(f), health: cm.url });
   onShutdownSignal(() => cm.stop());
