@@ -16,9 +16,14 @@ const byKey = (key: string, ...extraKeys: string[]): FieldPatchInfo => ({
 const atomic: FieldPatchInfo = { listType: 'atomic' };
 const mergeSet: FieldPatchInfo = { patchStrategy: 'merge', listType: 'set' };
 
+const map: FieldPatchInfo = { isMap: true };
+const tcpDefault = (info: FieldPatchInfo): FieldPatchInfo => ({ ...info, keyDefaults: { protocol: 'TCP' } });
+
 function containerFields(prefix: string): Table {
   return {
-    [`${prefix}.ports`]: byKey('containerPort', 'protocol'),
+    [`${prefix}.ports`]: tcpDefault(byKey('containerPort', 'protocol')),
+    [`${prefix}.resources.limits`]: map,
+    [`${prefix}.resources.requests`]: map,
     [`${prefix}.env`]: byKey('name'),
     [`${prefix}.volumeMounts`]: byKey('mountPath'),
     [`${prefix}.volumeDevices`]: byKey('devicePath'),
@@ -31,6 +36,8 @@ function objectMetaFields(prefix: string): Table {
     [`${prefix}.ownerReferences`]: byKey('uid'),
     [`${prefix}.finalizers`]: mergeSet,
     [`${prefix}.managedFields`]: atomic,
+    [`${prefix}.labels`]: map,
+    [`${prefix}.annotations`]: map,
   };
 }
 
@@ -50,6 +57,8 @@ function podSpecFields(prefix: string): Table {
     [`${prefix}.topologySpreadConstraints`]: byKey('topologyKey', 'whenUnsatisfiable'),
     [`${prefix}.schedulingGates`]: byKey('name'),
     [`${prefix}.resourceClaims`]: { ...byKey('name'), patchStrategy: 'merge,retainKeys' },
+    [`${prefix}.nodeSelector`]: map,
+    [`${prefix}.overhead`]: map,
   };
 }
 
@@ -70,9 +79,10 @@ const tables: Record<string, Table> = {
     'status.resourceClaimStatuses': { ...byKey('name'), patchStrategy: 'merge,retainKeys' },
   },
   PodTemplate: podTemplateFields('template'),
-  ReplicationController: { ...podTemplateFields('spec.template'), ...workloadStatus },
+  ReplicationController: { ...podTemplateFields('spec.template'), 'spec.selector': map, ...workloadStatus },
   Service: {
-    'spec.ports': byKey('port', 'protocol'),
+    'spec.ports': tcpDefault(byKey('port', 'protocol')),
+    'spec.selector': map,
     'spec.clusterIPs': atomic,
     'spec.ipFamilies': atomic,
     'spec.externalIPs': atomic,
@@ -83,7 +93,12 @@ const tables: Record<string, Table> = {
     'spec.taints': atomic,
     ...conditions('status'),
     'status.addresses': byKey('type'),
+    'status.capacity': map,
+    'status.allocatable': map,
   },
+  ConfigMap: { data: map, binaryData: map },
+  Secret: { data: map, stringData: map },
+  ResourceQuota: { 'spec.hard': map, 'status.hard': map, 'status.used': map },
   Namespace: conditions('status'),
   PersistentVolumeClaim: conditions('status'),
   Endpoints: { subsets: atomic },

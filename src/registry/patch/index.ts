@@ -10,3 +10,15 @@ export type { PatchMeta, FieldPatchInfo } from './patch-meta';
 export { emptyPatchMeta, chainPatchMeta, parseStrategy } from './patch-meta';
 export { patchMetaFromSchemas } from './schema-patch-meta';
 export { corePatchMeta, corePatchMetaKinds } from './core-patch-meta';
+export {
+  serverSideApply,
+  updateManagedFields,
+  applyConflictError,
+  BEFORE_FIRST_APPLY_MANAGER,
+  type ApplyOptions,
+  type ManagedFieldsOptions,
+} from './server-side-apply';
+export { FieldSet } from './managed-fields/field-set';
+export { displayPath, type FieldPath, type PathElement } from './managed-fields/field-path';
+export { toFieldSet, compareObjects, mergeApplied, listKind, type ListKind, type Comparison } from './managed-fields/typed-walk';
+export { decodeManagedFields, encodeManagedFields, MAX_UPDATE_MANAGERS, type ManagerEntry } from './managed-fields/managers';

@@ -12,6 +12,13 @@ export interface FieldPatchInfo {
   listMapKeys?: string[];
   /** x-kubernetes-map-type: 'atomic' maps are owned as a whole by server-side apply. */
   mapType?: 'atomic' | 'granular';
+  /**
+   * The field is a map with data keys (map[string]X: labels, annotations, data, nodeSelector),
+   * not a struct. Server-side apply records such a map itself as a field, structs it does not.
+   */
+  isMap?: boolean;
+  /** Defaults for associative-list key fields an item may omit (container ports: protocol TCP). */
+  keyDefaults?: Record<string, unknown>;
 }
 
 export interface PatchMeta {

@@ -41,7 +41,7 @@ export function patchMetaFromSchemas(definitions: Readonly<Record<string, unknow
         current = resolve(raw);
         if (!field) break;
       }
-      if (field && current) info = extensionsOf(field, current);
+      if (field && current) info = extensionsOf(field, current, resolve);
       cache.set(key, info);
       return info;
     },
@@ -55,7 +55,7 @@ function singleAllOfRef(s: JsonSchema): string | undefined {
 }
 
 /** Extensions may sit on the property (next to its $ref/allOf) or on the resolved schema. */
-function extensionsOf(property: JsonSchema, resolved: JsonSchema): FieldPatchInfo | undefined {
+function extensionsOf(property: JsonSchema, resolved: JsonSchema, resolve: (s: unknown) => JsonSchema | undefined): FieldPatchInfo | undefined {
   const pick = (name: string): unknown => property[name] ?? resolved[name];
   const info: FieldPatchInfo = {};
   const strategy = pick('x-kubernetes-patch-strategy');
@@ -68,6 +68,19 @@ function extensionsOf(property: JsonSchema, resolved: JsonSchema): FieldPatchInf
   if (Array.isArray(mapKeys) && mapKeys.every((k) => typeof k === 'string')) info.listMapKeys = mapKeys as string[];
   const mapType = pick('x-kubernetes-map-type');
   if (mapType === 'atomic' || mapType === 'granular') info.mapType = mapType;
+  if (isRecord(resolved.additionalProperties) && !isRecord(resolved.properties)) info.isMap = true;
+  if (info.listMapKeys && resolved.type === 'array') {
+    // Key fields with a schema default (ContainerPort.protocol = TCP) may be omitted by clients.
+    const item = resolve(resolved.items);
+    const props = item && isRecord(item.properties) ? item.properties : {};
+    const defaults: Record<string, unknown> = {};
+    for (const k of info.listMapKeys) {
+      const p = resolve(props[k]);
+      const d = isRecord(props[k]) && 'default' in props[k] ? props[k].default : p?.default;
+      if (d !== undefined) defaults[k] = d;
+    }
+    if (Object.keys(defaults).length > 0) info.keyDefaults = defaults;
+  }
   // A schema that knows the field but says nothing leaves the decision to the next table.
   return Object.keys(info).length > 0 ? info : undefined;
 }
