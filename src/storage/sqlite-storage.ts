@@ -300,7 +300,8 @@ export class SqliteStorage implements Storage {
     if (revision > this.rev) {
       throw new StorageError('TooLargeResourceVersion', '', `cannot compact to future revision ${revision} (current ${this.rev})`, this.rev);
     }
-    if (revision <= this.compactRev) return;
+    // A no-op compaction still waits for pruning in flight, so compact() resolving means "pruned".
+    if (revision <= this.compactRev) return this.pruning;
     // The point is recorded (durably) first: from now on older reads fail even while pruning runs.
     this.setMetaStmt.run(META_COMPACT_REV, revision);
     this.compactRev = revision;
