@@ -28,10 +28,13 @@ export interface EtcdStorageOptions extends EtcdConnectionOptions {
   requestTimeoutMs?: number;
   /** How long a broken watch keeps trying to resume at its next revision (default 10000 ms). */
   watchResumeTimeoutMs?: number;
+  /** Events a watch buffers for a slow consumer before pausing its etcd stream (default 10000). */
+  watchQueueLimit?: number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 const DEFAULT_WATCH_RESUME_MS = 10_000;
+const DEFAULT_WATCH_QUEUE_LIMIT = 10_000;
 const RETRY_MIN_MS = 25;
 const RETRY_MAX_MS = 500;
 
@@ -56,6 +59,7 @@ export class EtcdStorage implements Storage {
   private readonly kv: KVClient;
   private readonly requestTimeoutMs: number;
   private readonly watchResumeTimeoutMs: number;
+  private readonly watchQueueLimit: number;
   private readonly watches = new Set<EtcdWatch>();
   /** Highest revision seen in any response header (see EtcdWatch: "from now"). */
   private lastSeen = 0;
@@ -67,6 +71,7 @@ export class EtcdStorage implements Storage {
     this.kv = client.kv;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.watchResumeTimeoutMs = opts.watchResumeTimeoutMs ?? DEFAULT_WATCH_RESUME_MS;
+    this.watchQueueLimit = opts.watchQueueLimit ?? DEFAULT_WATCH_QUEUE_LIMIT;
   }
 
   /**
@@ -194,6 +199,7 @@ export class EtcdStorage implements Storage {
         onCompacted: (r) => this.observeCompacted(r),
         resumeTimeoutMs: this.watchResumeTimeoutMs,
         createTimeoutMs: Math.min(this.requestTimeoutMs, 2000),
+        queueLimit: this.watchQueueLimit,
         onDone: () => this.watches.delete(w),
         lastSeenRevision: () => this.lastSeen,
       },

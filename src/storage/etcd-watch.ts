@@ -22,6 +22,11 @@ export interface EtcdWatchDeps {
   createTimeoutMs: number;
   /** The highest revision this client has seen in any response: "now" for a watch from 0. */
   lastSeenRevision(): number;
+  /**
+   * Events queued for a slow consumer before the gRPC stream is dropped; it is reopened at the next
+   * revision once the consumer has drained half of them (memory stays bounded, nothing is skipped).
+   */
+  queueLimit: number;
   /** Called once when the watch is closed or failed (its resources are released). */
   onDone(): void;
 }
@@ -51,10 +56,14 @@ export class EtcdWatch implements WatchStream {
   private lastRev: number;
   private stream: IDuplexStream<IWatchRequest, IWatchResponse> | undefined;
   private attemptTimer: NodeJS.Timeout | undefined;
+  /** Bumped on every open and teardown, so a late-arriving stream of an abandoned attempt is dropped. */
+  private attempt = 0;
   private resumeDeadline = 0;
   private backoffMs = BACKOFF_MIN_MS;
   private readonly key: Buffer;
   private readonly rangeEnd: Buffer;
+  /** The stream was dropped because the consumer fell behind; reopen when it catches up. */
+  private suspended = false;
   /** A watch "from now" whose start was taken from the client's last seen revision, no event yet. */
   private provisionalStart = false;
 
@@ -98,6 +107,10 @@ export class EtcdWatch implements WatchStream {
               this.events.splice(0, this.head);
               this.head = 0;
             }
+            if (this.suspended && this.events.length - this.head <= this.deps.queueLimit / 2) {
+              this.suspended = false;
+              this.open();
+            }
             return { value: ev, done: false };
           }
           if (this.closed) return { value: undefined, done: true };
@@ -131,6 +144,7 @@ export class EtcdWatch implements WatchStream {
   }
 
   private teardown(): void {
+    this.attempt++;
     clearTimeout(this.attemptTimer);
     this.attemptTimer = undefined;
     const s = this.stream;
@@ -149,12 +163,13 @@ export class EtcdWatch implements WatchStream {
 
   private open(): void {
     if (this.closed || this.failure !== undefined) return;
+    const attempt = ++this.attempt;
     const startRevision = this.lastRev >= 0 ? this.lastRev + 1 : undefined;
     // Bound each attempt: a stream to an unreachable etcd may sit in CONNECTING.
     this.attemptTimer = setTimeout(() => this.broken(new Error('watch creation timed out')), this.deps.createTimeoutMs);
     this.deps.watchClient.watch().then(
       (stream) => {
-        if (this.closed || this.failure !== undefined) {
+        if (this.closed || this.failure !== undefined || attempt !== this.attempt) {
           stream.end();
           stream.cancel();
           return;
@@ -178,7 +193,9 @@ export class EtcdWatch implements WatchStream {
           },
         });
       },
-      (err: unknown) => this.broken(err),
+      (err: unknown) => {
+        if (attempt === this.attempt) this.broken(err);
+      },
     );
   }
 
@@ -186,11 +203,8 @@ export class EtcdWatch implements WatchStream {
   private broken(err: unknown): void {
     if (this.closed || this.failure !== undefined) return;
     this.teardown();
-    if (this.lastRev < 0) {
-      // "From now" was never pinned to a revision, so no resume point exists without a gap.
-      this.fail(unavailable(this.prefix, err));
-      return;
-    }
+    // (A watch "from now" that never got created has no resume point; retrying it unpinned is
+    // still "from now", as nothing was delivered yet.)
     const now = Date.now();
     if (this.resumeDeadline === 0) this.resumeDeadline = now + this.deps.resumeTimeoutMs;
     if (now >= this.resumeDeadline) {
@@ -246,6 +260,10 @@ export class EtcdWatch implements WatchStream {
       if (converted.modRevision > maxRev) maxRev = converted.modRevision;
     }
     this.lastRev = maxRev;
+    if (this.events.length - this.head > this.deps.queueLimit) {
+      this.suspended = true;
+      this.teardown();
+    }
     this.wake();
   }
 }
