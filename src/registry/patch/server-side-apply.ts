@@ -135,7 +135,9 @@ function settleOwnership(
   force: boolean,
 ): void {
   const diff = compareObjects(before, after, opts.meta);
-  const changed = diff.modified.union(diff.added);
+  // Reset (ignored) fields never change hands here, as kube excludes them from the comparison.
+  const changed = ownable(diff.modified.union(diff.added), opts);
+  const removed = ownable(diff.removed, opts);
   const conflicts: Conflict[] = [];
   for (const [id, m] of managers) {
     if (id === self) continue;
@@ -148,7 +150,7 @@ function settleOwnership(
   }
   for (const [id, m] of managers) {
     if (id === self) continue;
-    const next = m.set.difference(changed).difference(diff.removed);
+    const next = m.set.difference(changed).difference(removed);
     if (next.isEmpty()) managers.delete(id);
     else managers.set(id, { ...m, set: next });
   }
@@ -205,7 +207,6 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   const changed = live === undefined || !deepEqual(base, merged);
   if (changed || entry.time === undefined) managers.set(self, { ...managers.get(self)!, time: rfc3339(opts.now) });
   if (newSet.isEmpty()) managers.delete(self);
-  capUpdateManagers(managers);
   return setManagedFields(changed ? merged : base, managers);
 }
 

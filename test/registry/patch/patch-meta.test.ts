@@ -45,7 +45,7 @@ const definitions = {
       args: { type: 'array', items: { type: 'string' } },
     },
   },
-  'io.k8s.api.core.v1.ContainerPort': { type: 'object', properties: { containerPort: { type: 'integer' } } },
+  'io.k8s.api.core.v1.ContainerPort': { type: 'object', properties: { containerPort: { type: 'integer' }, protocol: { type: 'string', default: 'TCP' } } },
   'io.k8s.api.core.v1.Volume': { type: 'object', properties: { name: { type: 'string' } } },
   'io.k8s.api.core.v1.Toleration': { type: 'object', properties: { key: { type: 'string' } } },
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
@@ -61,10 +61,15 @@ describe('patchMetaFromSchemas', () => {
   const meta = patchMetaFromSchemas(definitions, 'io.k8s.api.core.v1.Pod');
   const cases: Array<[string, string[], unknown]> = [
     ['reads merge key and strategy through allOf refs', ['spec', 'containers'], { patchStrategy: 'merge', patchMergeKey: 'name', listType: 'map', listMapKeys: ['name'] }],
-    ['steps through list items for nested lists (indices omitted)', ['spec', 'containers', 'ports'], { patchStrategy: 'merge', patchMergeKey: 'containerPort', listType: 'map', listMapKeys: ['containerPort', 'protocol'] }],
+    [
+      'steps through list items for nested lists (indices omitted) and reads key defaults',
+      ['spec', 'containers', 'ports'],
+      { patchStrategy: 'merge', patchMergeKey: 'containerPort', listType: 'map', listMapKeys: ['containerPort', 'protocol'], keyDefaults: { protocol: 'TCP' } },
+    ],
     ['accepts #/definitions refs and combined strategies', ['spec', 'volumes'], { patchStrategy: 'merge,retainKeys', patchMergeKey: 'name' }],
     ['reads list-type set for primitive lists', ['metadata', 'finalizers'], { patchStrategy: 'merge', listType: 'set' }],
-    ['reads map-type', ['spec', 'nodeSelector'], { mapType: 'atomic' }],
+    ['reads map-type and marks data maps', ['spec', 'nodeSelector'], { mapType: 'atomic', isMap: true }],
+    ['marks additionalProperties maps as data maps (labels)', ['metadata', 'labels'], { isMap: true }],
     ['fields without extensions are unknown (so a fallback table can answer)', ['spec', 'containers', 'args'], undefined],
     ['unknown fields are unknown', ['spec', 'nope', 'deeper'], undefined],
   ];

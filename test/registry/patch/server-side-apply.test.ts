@@ -119,6 +119,20 @@ describe('serverSideApply', () => {
     });
   });
 
+  it('kubectl apply --server-side over a client-side-applied object conflicts with kubectl-client-side-apply', () => {
+    const csa = updateManagedFields(undefined, pod('nginx:1'), updateOpts('kubectl-client-side-apply'));
+    const s = catchStatus(() => serverSideApply(csa, pod('nginx:2'), applyOpts('kubectl')));
+    expect(s.code).toBe(409);
+    expect(s.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .spec.containers[name="web"].image');
+  });
+
+  it('conflicts name the subresource of a status writer', () => {
+    const base = serverSideApply(undefined, { ...pod(), status: { phase: 'Pending' } }, applyOpts('kubectl'));
+    const running = updateManagedFields(base, { ...base, status: { phase: 'Running' } }, { ...updateOpts('kubelet'), subresource: 'status' });
+    const s = catchStatus(() => serverSideApply(running, { ...pod(), status: { phase: 'Pending' } }, applyOpts('kubectl')));
+    expect(s.message).toBe('Apply failed with 1 conflict: conflict with "kubelet" with subresource "status" using v1: .status.phase');
+  });
+
   it('several conflicts are listed per manager', () => {
     const s = catchStatus(() => serverSideApply(created('nginx:1'), pod('nginx:2', { app: 'db' }), applyOpts('kubectl')));
     expect(s.message).toBe(

@@ -1,4 +1,5 @@
-import { applyStrategicMergePatch, corePatchMeta, emptyPatchMeta } from '../../../src/registry/patch';
+import fc from 'fast-check';
+import { applyMergePatch, applyStrategicMergePatch, corePatchMeta, emptyPatchMeta } from '../../../src/registry/patch';
 import { catchStatus } from './expect-api-error';
 
 const podMeta = corePatchMeta('Pod');
@@ -240,5 +241,23 @@ describe('applyStrategicMergePatch: kubectl apply 3-way patches', () => {
   it('apply removing a container sends $patch: delete with the order list', () => {
     const r = smp(pod(), { spec: { '$setElementOrder/containers': [{ name: 'web' }], containers: [{ name: 'sidecar', $patch: 'delete' }] } });
     expect(names(r.spec.containers)).toEqual(['web']);
+  });
+});
+
+describe('applyStrategicMergePatch: relation to JSON merge patch', () => {
+  const scalar = fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.boolean());
+  const { doc } = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('value'), { maxLength: 3 }), tie('doc')),
+    doc: fc.dictionary(fc.constantFrom('a', 'b', 'c'), tie('value'), { maxKeys: 3 }),
+  }));
+  const patchDoc = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(fc.constant(null), doc, scalar), { maxKeys: 3 });
+
+  it('property: without patch metadata or directives, strategic merge equals RFC 7386 merge patch', () => {
+    fc.assert(
+      fc.property(doc, patchDoc, (original, patch) => {
+        expect(applyStrategicMergePatch(original, patch, emptyPatchMeta)).toEqual(applyMergePatch(original, patch));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -95,24 +95,33 @@ export const MAX_UPDATE_MANAGERS = 10;
 export const ANCIENT_CHANGES_MANAGER = 'ancient-changes';
 
 /**
- * Keeps at most MAX_UPDATE_MANAGERS Update entries: the oldest are folded into one
- * "ancient-changes" entry (kube's capManagers), so objects written by many controllers stay small.
+ * Keeps at most MAX_UPDATE_MANAGERS Update entries (kube's capManagers): oldest first, the second
+ * and later entries of each apiVersion are folded into an "ancient-changes" bucket for that
+ * version (which takes the newer time), until the cap is met.
  */
 export function capUpdateManagers(managers: Map<string, ManagerEntry>): void {
-  const updates = [...managers.entries()].filter(([, m]) => m.operation === 'Update');
-  if (updates.length <= MAX_UPDATE_MANAGERS) return;
-  updates.sort(([, a], [, b]) => seconds(a.time) - seconds(b.time) || cmp(a.manager, b.manager));
-  const excess = updates.slice(0, updates.length - MAX_UPDATE_MANAGERS + 1);
-  let bucket: ManagerEntry | undefined;
-  for (const [id, m] of excess) {
+  const updaters = [...managers.entries()].filter(([, m]) => m.operation === 'Update');
+  if (updaters.length <= MAX_UPDATE_MANAGERS) return;
+  updaters.sort(([ia, a], [ib, b]) => seconds(a.time) - seconds(b.time) || cmp(ia, ib));
+  const firstOfVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > MAX_UPDATE_MANAGERS; i++) {
+    const [id, m] = updaters[i]!;
+    const bucket: ManagerEntry = { manager: ANCIENT_CHANGES_MANAGER, operation: 'Update', apiVersion: m.apiVersion, set: new FieldSet() };
+    const bucketId = managerIdentity(bucket);
+    const first = firstOfVersion.get(m.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(m.apiVersion, id);
+      continue;
+    }
+    if (!managers.has(bucketId)) {
+      const f = managers.get(first)!;
+      managers.delete(first);
+      managers.set(bucketId, { ...bucket, set: f.set, time: f.time });
+    }
+    const existing = managers.get(bucketId)!;
     managers.delete(id);
-    bucket = bucket
-      ? { ...bucket, set: bucket.set.union(m.set), apiVersion: m.apiVersion, time: m.time ?? bucket.time }
-      : { manager: ANCIENT_CHANGES_MANAGER, operation: 'Update', apiVersion: m.apiVersion, time: m.time, set: m.set };
-  }
-  if (bucket) {
-    const id = managerIdentity(bucket);
-    const existing = managers.get(id);
-    managers.set(id, existing ? { ...bucket, set: existing.set.union(bucket.set) } : bucket);
+    managers.set(bucketId, { ...existing, set: m.set.union(existing.set), time: m.time });
+    length--;
   }
 }
