@@ -1,0 +1,6 @@
+export { toTable, printerFor, parseIncludeObject } from './to-table';
+export type { ToTableOptions } from './to-table';
+export { negotiateTable } from './accept';
+export type { OutputForm } from './accept';
+export { humanDuration, timestampSince, formatLabels } from './human-duration';
+export type { Table, TableRow, TableColumnDefinition, IncludeObject, Printer } from './types';
