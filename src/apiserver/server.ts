@@ -1,0 +1,316 @@
+/**
+ * The HTTP API server: express app with the core API (/api/v1), coordination.k8s.io/v1, discovery,
+ * OpenAPI, health and version endpoints over a Storage. `startApiServer` is what `km apiserver`
+ * calls; `createApiApp` is the same app without listening (for supertest).
+ */
+import http from 'node:http';
+import os from 'node:os';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type winston from 'winston';
+import { ApiError, errors } from '../api/errors';
+import type { FieldError } from '../api/errors';
+import { loadSchemaSet } from '../api/schemas';
+import type { SchemaSet } from '../api/schemas';
+import { discoveryRouter } from '../api/discovery';
+import { openapiRouter } from '../api/openapi';
+import type { Printer } from '../api/table/types';
+import { podPrinter } from '../api/table/pod-printer';
+import type { Storage } from '../storage/interface';
+import { isStorageError } from '../storage/errors';
+import { Registry } from '../registry/registry';
+import type { GenericStore, StoreLogger, WatchSource } from '../registry/generic-store';
+import type { ServiceAllocators } from '../registry/strategies/services';
+import { interpretStorageError } from '../registry/storage-errors';
+import { NodePortAllocator, ServiceIpAllocator } from '../allocator/service-allocators';
+import { WatchCache } from '../watch/watch-cache';
+import { attachWebSocketWatch } from './watch-http';
+import { createApiMetrics } from './filters/metrics';
+import { requestLog } from './filters/request-log';
+import { maxInflight } from './filters/max-inflight';
+import type { ProtobufDecoder } from './resource-handler';
+import { ResourceHandler, pathNotFound, route } from './resource-handler';
+import { MAX_REQUEST_BODY_BYTES } from './body';
+
+export const GIT_VERSION = 'v1.32.0-km';
+
+export interface ApiServerOptions {
+  storage: Storage;
+  address: string;
+  port: number;
+  etcdPrefix?: string;
+  serviceClusterIpRange?: string;
+  serviceNodePortRange?: string;
+  logger?: winston.Logger;
+  /** --max-requests-inflight / --max-mutating-requests-inflight; 0 or absent = unlimited. */
+  maxRequestsInflight?: number;
+  maxMutatingRequestsInflight?: number;
+}
+
+export type ApiAppOptions = Omit<ApiServerOptions, 'address' | 'port'> & {
+  /** Table printers by resource (default: those in src/api/table). */
+  printers?: Record<string, Printer>;
+  protobuf?: ProtobufDecoder;
+};
+
+export interface ApiApp {
+  app: express.Express;
+  registry: Registry;
+  /** Create the built-in namespaces (startApiServer calls it). */
+  bootstrap(): Promise<void>;
+  /** Serve watches over WebSocket on this server too. */
+  attach(server: http.Server): void;
+  /** Stop watch caches (the storage stays open: it belongs to the caller). */
+  close(): Promise<void>;
+}
+
+const silentLogger: StoreLogger = { warn: () => undefined, info: () => undefined };
+
+function versionInfo(): Record<string, string> {
+  return {
+    major: '1',
+    minor: '32',
+    gitVersion: GIT_VERSION,
+    gitCommit: '0000000000000000000000000000000000000000',
+    gitTreeState: 'clean',
+    buildDate: '2026-11-27T00:00:00Z',
+    goVersion: `node${process.versions.node}`,
+    compiler: 'node',
+    platform: `${os.platform()}/${os.arch() === 'x64' ? 'amd64' : os.arch()}`,
+  };
+}
+
+/** ajv structural validation: fields the schema requires (types and unknown fields are decode-time). */
+function structuralValidator(schemas: SchemaSet) {
+  return (info: { group: string; version: string; kind: string }, obj: unknown): FieldError[] => {
+    const r = schemas.validate(info.group, info.version, info.kind, obj);
+    if (!r) return [];
+    return r.missingRequired.map((field) => ({ type: 'FieldValueRequired', field }));
+  };
+}
+
+function serviceAllocators(storage: Storage, prefix: string, cidr: string | undefined, ports: string | undefined): ServiceAllocators | undefined {
+  if (!cidr) return undefined;
+  const ips = new ServiceIpAllocator(storage, cidr, `${prefix}/ranges/serviceips`);
+  const nodePorts = new NodePortAllocator(storage, ports ?? '30000-32767', `${prefix}/ranges/servicenodeports`);
+  return {
+    allocateIp: (ip) => ips.allocate(ip),
+    releaseIp: (ip) => ips.release(ip),
+    allocatePort: (p) => nodePorts.allocate(p),
+    releasePort: (p) => nodePorts.release(p),
+  };
+}
+
+export function createApiApp(opts: ApiAppOptions): ApiApp {
+  const storage = opts.storage;
+  const prefix = opts.etcdPrefix ?? '/registry';
+  const logger: StoreLogger = opts.logger ?? silentLogger;
+  let schemas: SchemaSet | undefined;
+  try {
+    schemas = loadSchemaSet();
+  } catch (err) {
+    logger.warn('schemas unavailable; structural validation disabled', { error: String(err) });
+  }
+
+  const caches: WatchCache[] = [];
+  const watchSource = (store: GenericStore): WatchSource => {
+    let cache: WatchCache | undefined;
+    let started: Promise<WatchCache> | undefined;
+    const ensure = (): Promise<WatchCache> => {
+      if (!started) {
+        cache = new WatchCache({
+          storage,
+          prefix: store.root,
+          decode: (kv) => store.decode(kv),
+          objectKind: { apiVersion: store.apiVersion, kind: store.info.kind },
+          logger,
+        });
+        const c = cache;
+        caches.push(c);
+        started = c.start().then(
+          () => c,
+          (err: unknown) => {
+            started = undefined;
+            throw interpretStorageError(err, 'watch', store.gr, '');
+          },
+        );
+      }
+      return started;
+    };
+    return {
+      watch: async (o) => (await ensure()).watch(o),
+      snapshot: async (keyPrefix) => (await ensure()).snapshot(keyPrefix),
+    };
+  };
+
+  const registry = new Registry({
+    storage,
+    prefix,
+    logger,
+    structural: schemas ? structuralValidator(schemas) : undefined,
+    serviceAllocators: serviceAllocators(storage, prefix, opts.serviceClusterIpRange, opts.serviceNodePortRange),
+    watchSource,
+    printers: opts.printers ?? { pods: podPrinter },
+  });
+  const handler = new ResourceHandler({ registry, schemas, protobuf: opts.protobuf });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'simple');
+  const metrics = createApiMetrics({ defaultMetrics: false });
+  app.use(metrics.middleware);
+  app.use(requestLog());
+  if (opts.maxRequestsInflight || opts.maxMutatingRequestsInflight)
+    app.use(
+      maxInflight({ readOnly: opts.maxRequestsInflight ?? 0, mutating: opts.maxMutatingRequestsInflight ?? 0 }, (m) =>
+        metrics.inflightRejected.inc({ kind: m ? 'mutating' : 'readOnly' }),
+      ),
+    );
+
+  app.get('/version', (_req, res) => {
+    res.json(versionInfo());
+  });
+  app.get(['/healthz', '/livez'], (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await Promise.race([
+      storage.currentRevision().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
+    ]);
+    if (ok) res.type('text/plain').send('ok');
+    else res.status(500).type('text/plain').send('[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed');
+  });
+  app.get('/metrics', metrics.handler);
+
+  // Discovery and OpenAPI (kubectl-compat's routers) mount here.
+  app.use(discoveryRouter(registry.infos()));
+  if (schemas) app.use(openapiRouter(registry.infos(), { version: GIT_VERSION, schemas }));
+
+  app.all('/api/v1', (_req, _res, next) => next());
+  app.all(/^\/api\/v1\/(.+)$/, async (req: Request, res: Response) => {
+    await handler.handle(req, res, '', 'v1', segmentsOf(req.path, '/api/v1/'));
+  });
+  app.all(/^\/apis\/([^/]+)\/([^/]+)\/(.+)$/, async (req: Request, res: Response) => {
+    const m = /^\/apis\/([^/]+)\/([^/]+)\/(.+)$/.exec(req.path)!;
+    await handler.handle(req, res, m[1]!, m[2]!, segmentsOf(req.path, `/apis/${m[1]}/${m[2]}/`));
+  });
+
+  app.use((_req: Request, _res: Response, next: NextFunction) => next(pathNotFound()));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const apiErr = toApiError(err);
+    if (apiErr.code >= 500) logger.warn('request failed', { method: req.method, url: req.originalUrl, error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = Buffer.from(JSON.stringify(apiErr.status));
+    res.status(apiErr.code);
+    if (apiErr.status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(apiErr.status.details.retryAfterSeconds));
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', String(body.length));
+    // A body refused for its size is not read further: close instead of draining it.
+    if (apiErr.code === 413) res.setHeader('Connection', 'close');
+    res.end(body);
+  });
+
+  return {
+    app,
+    registry,
+    bootstrap: () => registry.bootstrap(),
+    attach(server) {
+      attachWebSocketWatch(server, async (req) => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        let group = '';
+        let version = 'v1';
+        let rest: string;
+        if (url.pathname.startsWith('/api/v1/')) rest = url.pathname.slice('/api/v1/'.length);
+        else {
+          const m = /^\/apis\/([^/]+)\/([^/]+)\/(.+)$/.exec(url.pathname);
+          if (!m) return null;
+          group = m[1]!;
+          version = m[2]!;
+          rest = m[3]!;
+        }
+        const r = route(registry, group, version, rest.split('/').filter(Boolean).map(decodeURIComponent), url.searchParams);
+        if (!r.watch) return null;
+        const p = url.searchParams;
+        const fieldSelector = [p.get('fieldSelector'), r.name !== undefined ? `metadata.name=${r.name}` : null].filter(Boolean).join(',') || undefined;
+        const watcher = await r.rest.watch(
+          { namespace: r.namespace },
+          {
+            labelSelector: p.get('labelSelector') ?? undefined,
+            fieldSelector,
+            resourceVersion: p.get('resourceVersion') ?? undefined,
+            allowWatchBookmarks: p.get('allowWatchBookmarks') === 'true',
+            sendInitialEvents: p.has('sendInitialEvents') ? p.get('sendInitialEvents') === 'true' : undefined,
+          },
+        );
+        const t = p.get('timeoutSeconds');
+        return { watcher, timeoutSeconds: t ? Number(t) : undefined };
+      });
+    },
+    async close() {
+      await Promise.all(caches.map((c) => c.stop()));
+    },
+  };
+}
+
+function segmentsOf(path: string, prefix: string): string[] {
+  return path
+    .slice(prefix.length)
+    .split('/')
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        throw errors.badRequest(`invalid path segment ${JSON.stringify(s)}`);
+      }
+    });
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isStorageError(err)) {
+    const e = interpretStorageError(err, 'get', { group: '', resource: '' }, '');
+    if (e instanceof ApiError) return e;
+  }
+  // body-parser style errors carry a status (e.g. 413 from a raw parser mounted by another router).
+  const status = (err as { status?: unknown } | null)?.status;
+  if (status === 413) return errors.requestEntityTooLarge(`Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`);
+  if (status === 400) return errors.badRequest(err instanceof Error ? err.message : String(err));
+  return errors.internal(err);
+}
+
+export async function startApiServer(opts: ApiServerOptions): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {
+  const api = createApiApp(opts);
+  await api.bootstrap();
+  const server = http.createServer(api.app);
+  api.attach(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.address, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const host = opts.address.includes(':') ? `[${opts.address}]` : opts.address;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    async close() {
+      await api.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The opaque list continue token, shaped like kube's: base64 of
+ * `{"v":"meta.k8s.io/v1","rv":<snapshot revision>,"start":"<next key after the prefix>"}`.
+ */
+import { errors } from '../api/errors';
+
+export interface ContinueState {
+  revision: number;
+  /** Key (relative to the list prefix) to continue strictly after. */
+  lastKey: string;
+}
+
+export function encodeContinue(revision: number, lastKeyRelative: string): string {
+  // kube stores the next start key (last key + "\0"); decoding strips it back.
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: revision, start: `${lastKeyRelative}\u0000` })).toString('base64');
+}
+
+export function decodeContinue(token: string): ContinueState {
+  const bad = (): never => {
+    throw errors.badRequest(`continue key is not valid: ${token}`);
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
+  } catch {
+    return bad();
+  }
+  if (typeof parsed !== 'object' || parsed === null) return bad();
+  const p = parsed as { v?: unknown; rv?: unknown; start?: unknown };
+  if (p.v !== 'meta.k8s.io/v1' || typeof p.rv !== 'number' || typeof p.start !== 'string' || p.rv <= 0) return bad();
+  const start = p.start.endsWith('\u0000') ? p.start.slice(0, -1) : p.start;
+  if (start.includes('..') || start.startsWith('/')) return bad();
+  return { revision: p.rv, lastKey: start };
+}

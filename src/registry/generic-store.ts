@@ -1,0 +1,650 @@
+/**
+ * The one store every resource uses (kube's registry/generic/registry/store.go): a Strategy plus
+ * Storage become get / list / create / update / patch / delete / deletecollection / watch, always
+ * with the same steps in the same order:
+ *   decode → defaults → prepare → metadata → validate → (dryRun stops) → storage → response.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FieldError } from '../api/errors';
+import { ApiError, errors } from '../api/errors';
+import type { KubeList, KubeObject, StoredObject } from '../api/types';
+import { isRecord } from '../api/types';
+import type { KeyValue, Storage } from '../storage/interface';
+import { isStorageError } from '../storage/errors';
+import type { ApiWatcher } from '../watch/types';
+import type {
+  DeleteOptions,
+  DeleteResult,
+  GetOptions,
+  ListOptions,
+  PatchOptions,
+  PatchType,
+  RESTResource,
+  RequestContext,
+  ResourceInfo,
+  WatchOptions,
+  WriteOptions,
+  WriteResult,
+} from './rest';
+import type { Strategy } from './strategy';
+import { apiVersionOf, groupResourceOf } from './strategy';
+import { clone, deepEqual, generateName, metaOf, nowRfc3339 } from './object-util';
+import { interpretStorageError } from './storage-errors';
+import { decodeContinue, encodeContinue } from './continue-token';
+import { parseLabelSelector } from './selectors/label-selector';
+import { parseFieldSelector } from './selectors/field-selector';
+import { validateObjectMeta, validateObjectMetaUpdate } from './validation/object-meta';
+import { applyPatch } from './patch-apply';
+
+/** What the store needs from the rest of the server. */
+export interface StoreLogger {
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+  info(message: string, meta?: Record<string, unknown>): unknown;
+}
+
+/** kube's NamespaceLifecycle admission: writes need an existing (and, for creates, Active) namespace. */
+export type NamespaceGate = (namespace: string, op: 'create' | 'update', info: ResourceInfo, name: string) => Promise<void>;
+
+/** Structural (schema) validation: type errors and missing required fields as field errors. */
+export type StructuralValidator = (info: ResourceInfo, obj: KubeObject) => FieldError[];
+
+/** A watch source for one resource prefix (the watch cache); the store builds the predicate. */
+export interface WatchSource {
+  watch(o: {
+    resourceVersion?: string;
+    keyPrefix?: string;
+    filter?: (obj: KubeObject) => boolean;
+    sendInitialEvents?: boolean;
+    allowBookmarks?: boolean;
+  }): ApiWatcher | Promise<ApiWatcher>;
+  /** Objects for a resourceVersion="0" list (may be slightly stale, as kube's cache is). */
+  snapshot?(keyPrefix: string): Promise<{ items: KubeObject[]; resourceVersion: number }>;
+}
+
+export interface StoreDeps {
+  storage: Storage;
+  /** Key prefix, default "/registry". */
+  prefix?: string;
+  logger?: StoreLogger;
+  namespaceGate?: NamespaceGate;
+  structural?: StructuralValidator;
+  /** Created lazily per store (one watch cache per resource). */
+  watchSource?: (store: GenericStore) => WatchSource;
+}
+
+/** How many generated names are tried before giving up (kube retries generateName collisions too). */
+const GENERATE_NAME_ATTEMPTS = 8;
+const MAX_UPDATE_RETRIES = 16;
+
+interface BuiltUpdate {
+  obj: KubeObject;
+  /** True when the caller's resourceVersion is a precondition (PUT with RV, patch setting RV). */
+  conditional: boolean;
+}
+
+export class GenericStore implements RESTResource {
+  readonly info: ResourceInfo;
+  readonly root: string;
+  protected readonly storage: Storage;
+  private readonly logger: StoreLogger | undefined;
+  private watchSourceInstance: WatchSource | undefined;
+
+  constructor(
+    readonly strategy: Strategy,
+    private readonly deps: StoreDeps,
+  ) {
+    this.info = strategy.info;
+    this.storage = deps.storage;
+    this.logger = deps.logger;
+    this.root = `${deps.prefix ?? '/registry'}/${this.info.resource}/`;
+  }
+
+  get gr(): { group: string; resource: string } {
+    return groupResourceOf(this.info);
+  }
+
+  get apiVersion(): string {
+    return apiVersionOf(this.info);
+  }
+
+  keyFor(namespace: string, name: string): string {
+    if (!name || name.includes('/') || name === '.' || name === '..') throw errors.badRequest(`invalid resource name: ${JSON.stringify(name)}`);
+    return this.info.namespaced ? `${this.root}${namespace}/${name}` : `${this.root}${name}`;
+  }
+
+  listPrefix(namespace: string): string {
+    return this.info.namespaced && namespace ? `${this.root}${namespace}/` : this.root;
+  }
+
+  /** Stored bytes → object with resourceVersion; corrupt or foreign values are logged and skipped. */
+  decode(kv: KeyValue): StoredObject | undefined {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(kv.value.toString('utf8'));
+    } catch {
+      this.logger?.warn('skipping undecodable value in storage', { key: kv.key });
+      return undefined;
+    }
+    if (!isRecord(obj) || !isRecord(obj['metadata']) || typeof obj['metadata']['name'] !== 'string') {
+      this.logger?.warn('skipping value that is not an object of this resource', { key: kv.key });
+      return undefined;
+    }
+    const o = obj as StoredObject;
+    o.apiVersion = this.apiVersion;
+    o.kind = this.info.kind;
+    o.metadata.resourceVersion = String(kv.modRevision);
+    return o;
+  }
+
+  protected decodeOrFail(kv: KeyValue, name: string): StoredObject {
+    const o = this.decode(kv);
+    if (!o) throw errors.internal(new Error(`stored object ${this.info.resource} "${name}" could not be decoded`));
+    return o;
+  }
+
+  protected encode(obj: KubeObject): Buffer {
+    const copy = { ...obj, metadata: { ...(obj.metadata ?? {}) } };
+    delete copy.metadata.resourceVersion;
+    delete copy.metadata.selfLink;
+    return Buffer.from(JSON.stringify(copy));
+  }
+
+  private fail(err: unknown, verb: 'get' | 'create' | 'update' | 'delete', name: string): never {
+    throw interpretStorageError(err, verb, this.gr, name);
+  }
+
+  // ---------------------------------------------------------------- read
+
+  async get(ctx: RequestContext, name: string, _opts: GetOptions = {}): Promise<StoredObject> {
+    const key = this.keyFor(ctx.namespace, name);
+    let kv: KeyValue;
+    try {
+      kv = await this.storage.get(key);
+    } catch (err) {
+      this.fail(err, 'get', name);
+    }
+    return this.decodeOrFail(kv, name);
+  }
+
+  /** The predicate a list or watch applies (400 on bad selectors, before any storage access). */
+  predicate(opts: { labelSelector?: string; fieldSelector?: string }): ((obj: KubeObject) => boolean) | undefined {
+    const label = parseLabelSelector(opts.labelSelector);
+    const field = parseFieldSelector(opts.fieldSelector, this.strategy.selectableFields);
+    if (label.empty && field.empty) return undefined;
+    return (obj) => label.matches(obj.metadata?.labels) && field.matches(this.strategy.fieldsOf(obj));
+  }
+
+  async list(ctx: RequestContext, opts: ListOptions = {}): Promise<KubeList> {
+    const pred = this.predicate(opts);
+    const prefix = this.listPrefix(ctx.namespace);
+    const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : 0;
+    const rvText = opts.resourceVersion ?? '';
+    const match = opts.resourceVersionMatch;
+    if (match !== undefined && (match as string) !== '') {
+      if (match !== 'NotOlderThan' && match !== 'Exact')
+        throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
+          { type: 'FieldValueNotSupported', field: 'resourceVersionMatch', value: match, detail: 'supported values: "Exact", "NotOlderThan", ""' },
+        ]);
+      if (rvText === '')
+        throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
+          { type: 'FieldValueForbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided' },
+        ]);
+      if (match === 'Exact' && rvText === '0')
+        throw errors.invalid('ListOptions', 'meta.k8s.io', '', [
+          { type: 'FieldValueForbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"' },
+        ]);
+    }
+    let rv = 0;
+    if (rvText !== '') {
+      rv = Number(rvText);
+      if (!/^\d+$/.test(rvText) || !Number.isSafeInteger(rv)) throw errors.badRequest(`invalid resource version: ${rvText}`);
+    }
+
+    let atRevision: number | undefined;
+    let after: string | undefined;
+    const continuing = opts.continue !== undefined && opts.continue !== '';
+    if (continuing) {
+      if (rvText !== '' && rvText !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
+      const state = decodeContinue(opts.continue!);
+      atRevision = state.revision;
+      after = prefix + state.lastKey;
+    } else if (rvText !== '' && (match === 'Exact' || (rv > 0 && limit > 0 && match === undefined))) {
+      atRevision = rv;
+    } else if (rvText === '0' && limit === 0 && this.deps.watchSource) {
+      // "Any" semantics: the watch cache's state is good enough (kube serves these from its cacher).
+      const snap = await this.watchSource().snapshot?.(prefix);
+      if (snap) return this.listResult(snap.items.filter((o) => !pred || pred(o)), snap.resourceVersion);
+    } else if (rv > 0) {
+      await this.waitForRevision(rv);
+    }
+
+    const items: StoredObject[] = [];
+    let revision = 0;
+    let more = false;
+    let lastKey: string | undefined;
+    let remaining: number | undefined;
+    for (;;) {
+      const want = limit > 0 ? limit - items.length : 0;
+      let res;
+      try {
+        res = await this.storage.list(prefix, {
+          limit: want > 0 ? (pred ? Math.max(want, 50) : want) : undefined,
+          continueFrom: after,
+          atRevision,
+        });
+      } catch (err) {
+        throw interpretStorageError(err, 'list', this.gr, '', { continuing });
+      }
+      revision = res.revision;
+      atRevision = res.revision;
+      let consumed = 0;
+      for (const kv of res.items) {
+        consumed++;
+        lastKey = kv.key;
+        const obj = this.decode(kv);
+        if (obj && (!pred || pred(obj))) items.push(obj);
+        if (limit > 0 && items.length >= limit) break;
+      }
+      const leftInPage = res.items.length - consumed;
+      if (limit > 0 && items.length >= limit) {
+        more = leftInPage > 0 || res.more;
+        if (more && !pred && res.remaining !== undefined) remaining = res.remaining + leftInPage;
+        break;
+      }
+      if (!res.more || limit === 0) break;
+      after = lastKey;
+    }
+    const list = this.listResult(items, revision);
+    if (more && lastKey !== undefined) {
+      list.metadata.continue = encodeContinue(revision, lastKey.slice(prefix.length));
+      if (remaining !== undefined) list.metadata.remainingItemCount = remaining;
+    }
+    return list;
+  }
+
+  private listResult(items: KubeObject[], revision: number): KubeList {
+    return { apiVersion: this.apiVersion, kind: this.info.listKind, metadata: { resourceVersion: String(revision) }, items };
+  }
+
+  /** NotOlderThan N: storage must have reached N (kube waits up to 3 s, then 504). */
+  private async waitForRevision(rv: number): Promise<void> {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+      let current: number;
+      try {
+        current = await this.storage.currentRevision();
+      } catch (err) {
+        throw interpretStorageError(err, 'list', this.gr, '');
+      }
+      if (current >= rv) return;
+      if (Date.now() >= deadline) throw errors.resourceVersionTooLarge(`Too large resource version: ${rv}, current: ${current}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  watchSource(): WatchSource {
+    if (!this.deps.watchSource) throw errors.methodNotAllowed('watch', this.info.resource);
+    this.watchSourceInstance ??= this.deps.watchSource(this);
+    return this.watchSourceInstance;
+  }
+
+  async watch(ctx: RequestContext, opts: WatchOptions = {}): Promise<ApiWatcher> {
+    const pred = this.predicate(opts);
+    const rv = opts.resourceVersion;
+    if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${rv}`);
+    return this.watchSource().watch({
+      resourceVersion: rv,
+      keyPrefix: this.listPrefix(ctx.namespace),
+      filter: pred,
+      sendInitialEvents: opts.sendInitialEvents,
+      allowBookmarks: opts.allowWatchBookmarks,
+    });
+  }
+
+  // ---------------------------------------------------------------- write helpers
+
+  /** kind/apiVersion must name this resource's kind when given (kube decodes into that type). */
+  private normalizeTypeMeta(obj: KubeObject): void {
+    const kind = obj.kind;
+    const apiVersion = obj.apiVersion;
+    if ((kind !== undefined && kind !== '' && kind !== this.info.kind) || (apiVersion !== undefined && apiVersion !== '' && apiVersion !== this.apiVersion)) {
+      throw errors.badRequest(
+        `${kind || this.info.kind} in version "${apiVersion || this.apiVersion}" cannot be handled as a ${this.info.kind}: the object provided is unrecognized (must be of type ${this.info.kind})`,
+      );
+    }
+    obj.kind = this.info.kind;
+    obj.apiVersion = this.apiVersion;
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (!isRecord(obj.metadata)) throw errors.badRequest(`${this.info.kind} in version "${this.info.version}" cannot be handled as a ${this.info.kind}: metadata must be an object`);
+  }
+
+  private normalizeNamespace(ctx: RequestContext, obj: KubeObject): void {
+    const meta = obj.metadata!;
+    if (this.info.namespaced) {
+      if (meta.namespace && meta.namespace !== ctx.namespace)
+        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      meta.namespace = ctx.namespace;
+    } else {
+      delete meta.namespace;
+    }
+  }
+
+  /** fieldValidation: Strict turns decode issues into a 400; Warn into warnings; Ignore drops them. */
+  private decodeWarnings(opts: WriteOptions): string[] {
+    const issues = opts.decodeIssues ?? [];
+    if (issues.length === 0 || opts.fieldValidation === 'Ignore') return [];
+    if (opts.fieldValidation === 'Strict')
+      throw errors.badRequest(`${this.info.kind} in version "${this.info.version}" cannot be handled as a ${this.info.kind}: strict decoding error: ${issues.join(', ')}`);
+    return [...issues];
+  }
+
+  private validateAll(strategy: Strategy, obj: KubeObject, old: KubeObject | undefined): void {
+    const errs: FieldError[] = [];
+    if (this.deps.structural) errs.push(...this.deps.structural(this.info, obj));
+    errs.push(...validateObjectMeta(obj, this.info.namespaced, strategy.validateName));
+    if (old) errs.push(...validateObjectMetaUpdate(obj, old));
+    errs.push(...strategy.validate(obj));
+    if (old) errs.push(...strategy.validateUpdate(obj, old));
+    if (errs.length > 0) throw errors.invalid(this.info.kind, this.info.group, obj.metadata?.name ?? '', dedupe(errs));
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(ctx: RequestContext, input: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    return this.createWith(this.strategy, ctx, input, opts);
+  }
+
+  private async createWith(strategy: Strategy, ctx: RequestContext, input: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    const obj = clone(input);
+    this.normalizeTypeMeta(obj);
+    this.normalizeNamespace(ctx, obj);
+    const warnings = this.decodeWarnings(opts);
+    strategy.defaults(obj);
+    const meta = metaOf(obj);
+    if (this.info.namespaced && this.deps.namespaceGate) await this.deps.namespaceGate(ctx.namespace, 'create', this.info, meta.name ?? '');
+    if (meta.resourceVersion) throw errors.internal(new Error('resourceVersion should not be set on objects to be created'));
+    // Server-owned metadata (kube's BeforeCreate / FillObjectMetaSystemFields).
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    delete meta.selfLink;
+    meta.uid = randomUUID();
+    meta.creationTimestamp = nowRfc3339();
+    if (strategy.tracksGeneration) meta.generation = 1;
+    else delete meta.generation;
+    strategy.prepareForCreate(obj);
+    const generated = !meta.name && !!meta.generateName;
+    for (let attempt = 0; ; attempt++) {
+      if (generated) meta.name = generateName(meta.generateName!);
+      this.validateAll(strategy, obj, undefined);
+      warnings.push(...(strategy.warnings?.(obj, undefined) ?? []));
+      const name = meta.name!;
+      if (opts.dryRun) {
+        // kube's dry-run create still answers AlreadyExists for a taken name.
+        const exists = await this.exists(this.keyFor(ctx.namespace, name));
+        if (exists) throw errors.alreadyExists(this.gr, name);
+        return { object: obj, warnings, created: true };
+      }
+      const undo = await strategy.beforeStore?.(obj, undefined, false);
+      try {
+        const kv = await this.storage.create(this.keyFor(ctx.namespace, name), this.encode(obj));
+        return { object: this.decodeOrFail(kv, name), warnings, created: true };
+      } catch (err) {
+        await undo?.();
+        if (generated && isStorageError(err, 'AlreadyExists') && attempt + 1 < GENERATE_NAME_ATTEMPTS) continue;
+        this.fail(err, 'create', name);
+      }
+    }
+  }
+
+  private async exists(key: string): Promise<boolean> {
+    try {
+      await this.storage.get(key);
+      return true;
+    } catch (err) {
+      if (isStorageError(err, 'NotFound')) return false;
+      throw interpretStorageError(err, 'get', this.gr, '');
+    }
+  }
+
+  // ---------------------------------------------------------------- update
+
+  async update(ctx: RequestContext, name: string, input: KubeObject, opts: WriteOptions): Promise<WriteResult> {
+    return this.updateWith(this.strategy, ctx, name, input, opts);
+  }
+
+  /** PUT semantics with a given strategy (the main resource's or a subresource's). */
+  async updateWith(strategy: Strategy, ctx: RequestContext, name: string, input: KubeObject, opts: WriteOptions, allowCreate = strategy.allowCreateOnUpdate): Promise<WriteResult> {
+    const body = clone(input);
+    this.normalizeTypeMeta(body);
+    const bodyName = body.metadata?.name ?? '';
+    if (bodyName !== name) throw errors.badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+    this.normalizeNamespace(ctx, body);
+    const warnings = this.decodeWarnings(opts);
+    const conditional = !!body.metadata?.resourceVersion;
+    const result = await this.guaranteedObjectUpdate(strategy, ctx, name, () => ({ obj: clone(body), conditional }), opts, allowCreate);
+    result.warnings.unshift(...warnings);
+    return result;
+  }
+
+  /**
+   * The shared read → build → prepare → validate → compare-and-swap loop of PUT, PATCH and the
+   * subresources. `build` gets the current object (undefined if absent and allowCreate).
+   */
+  async guaranteedObjectUpdate(
+    strategy: Strategy,
+    ctx: RequestContext,
+    name: string,
+    build: (old: StoredObject | undefined) => BuiltUpdate | Promise<BuiltUpdate>,
+    opts: WriteOptions,
+    allowCreate: boolean,
+  ): Promise<WriteResult> {
+    const key = this.keyFor(ctx.namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      let cur: KeyValue | undefined;
+      try {
+        cur = await this.storage.get(key);
+      } catch (err) {
+        if (!isStorageError(err, 'NotFound')) this.fail(err, 'get', name);
+      }
+      const old = cur ? this.decodeOrFail(cur, name) : undefined;
+      if (!old && !allowCreate) throw errors.notFound(this.gr, name);
+      const { obj, conditional } = await build(old);
+      this.normalizeTypeMeta(obj);
+      this.normalizeNamespace(ctx, obj);
+      if (!old) {
+        if (conditional) throw errors.notFound(this.gr, name);
+        obj.metadata!.name = name;
+        try {
+          return await this.createWith(this.strategy, ctx, obj, { ...opts, decodeIssues: [] });
+        } catch (err) {
+          if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_UPDATE_RETRIES) continue;
+          throw err;
+        }
+      }
+      const meta = metaOf(obj);
+      const oldMeta = old.metadata;
+      if (conditional) {
+        const userRv = meta.resourceVersion ?? '';
+        if (!/^\d+$/.test(userRv))
+          throw errors.invalid(this.info.kind, this.info.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', value: userRv, detail: 'must be a valid resource version' }]);
+        if (Number(userRv) !== cur!.modRevision) throw errors.conflictModified(this.gr, name);
+      } else if (!strategy.allowUnconditionalUpdate) {
+        throw errors.invalid(this.info.kind, this.info.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', value: 0, detail: 'must be specified for an update' }]);
+      }
+      strategy.defaults(obj);
+      // kube's BeforeUpdate: fields a client can never change through an update.
+      if (!meta.uid) meta.uid = oldMeta.uid;
+      meta.creationTimestamp = oldMeta.creationTimestamp;
+      if (oldMeta.deletionTimestamp) meta.deletionTimestamp = oldMeta.deletionTimestamp;
+      else delete meta.deletionTimestamp;
+      if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+      else delete meta.deletionGracePeriodSeconds;
+      if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
+      else delete meta.generation;
+      if (meta.managedFields === undefined && oldMeta.managedFields !== undefined) meta.managedFields = clone(oldMeta.managedFields);
+      if (meta.generateName === undefined && oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
+      delete meta.selfLink;
+      strategy.prepareForUpdate(obj, old);
+      if (strategy.tracksGeneration && !deepEqual(obj['spec'], old['spec'])) meta.generation = (oldMeta.generation ?? 0) + 1;
+      if (this.info.namespaced && this.deps.namespaceGate) await this.deps.namespaceGate(ctx.namespace, 'update', this.info, name);
+      this.validateAll(strategy, obj, old);
+      const warnings = strategy.warnings?.(obj, old) ?? [];
+      meta.resourceVersion = oldMeta.resourceVersion;
+      // A no-op update writes nothing and keeps the resourceVersion (kube compares the encoded bytes).
+      if (deepEqual(obj, old)) return { object: old, warnings };
+      const finished = !!meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && meta.deletionGracePeriodSeconds === 0;
+      if (opts.dryRun) return { object: obj, warnings };
+      const undo = await strategy.beforeStore?.(obj, old, false);
+      try {
+        if (finished) {
+          // The last finalizer is gone from an object already being deleted: remove it now.
+          const kv = await this.storage.delete(key, { expectedModRevision: cur!.modRevision });
+          await strategy.afterDelete?.(old);
+          meta.resourceVersion = String(kv.modRevision);
+          return { object: obj, warnings };
+        }
+        const kv = await this.storage.update(key, this.encode(obj), cur!.modRevision);
+        return { object: this.decodeOrFail(kv, name), warnings };
+      } catch (err) {
+        await undo?.();
+        if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
+          if (conditional) throw errors.conflictModified(this.gr, name);
+          if (attempt < MAX_UPDATE_RETRIES) continue;
+        }
+        this.fail(err, 'update', name);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- patch
+
+  async patch(ctx: RequestContext, name: string, type: PatchType, body: Buffer, opts: PatchOptions): Promise<WriteResult> {
+    return this.patchWith(this.strategy, ctx, name, type, body, opts);
+  }
+
+  async patchWith(strategy: Strategy, ctx: RequestContext, name: string, type: PatchType, body: Buffer, opts: PatchOptions): Promise<WriteResult> {
+    const warnings = this.decodeWarnings(opts);
+    const allowCreate = type === 'apply' && strategy === this.strategy;
+    const result = await this.guaranteedObjectUpdate(
+      strategy,
+      ctx,
+      name,
+      (old) => {
+        const base: KubeObject = old
+          ? clone(old)
+          : { apiVersion: this.apiVersion, kind: this.info.kind, metadata: this.info.namespaced ? { name, namespace: ctx.namespace } : { name } };
+        const { patched, patchRv } = applyPatch({ type, original: base, body, info: this.info, name, force: opts.force, fieldManager: opts.fieldManager });
+        const meta = isRecord(patched.metadata) ? patched.metadata : (patched.metadata = {});
+        if (patched.metadata && meta.name !== undefined && meta.name !== name)
+          throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+        meta.name = name;
+        if (old && !patchRv) meta.resourceVersion = old.metadata.resourceVersion;
+        return { obj: patched, conditional: patchRv };
+      },
+      opts,
+      allowCreate,
+    );
+    result.warnings.unshift(...warnings);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- delete
+
+  async delete(ctx: RequestContext, name: string, opts: DeleteOptions): Promise<DeleteResult> {
+    const key = this.keyFor(ctx.namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      let cur: KeyValue;
+      try {
+        cur = await this.storage.get(key);
+      } catch (err) {
+        this.fail(err, 'delete', name);
+      }
+      const obj = this.decodeOrFail(cur, name);
+      this.checkPreconditions(obj, opts, name);
+      const meta = obj.metadata;
+      const requested = opts.gracePeriodSeconds;
+      const pendingFinalizers = (meta.finalizers ?? []).length > 0;
+      let next: StoredObject | undefined;
+      let deleteNow = false;
+      if (meta.deletionTimestamp) {
+        // Already being deleted: only a shorter grace period changes anything (kube's BeforeDelete).
+        const current = meta.deletionGracePeriodSeconds;
+        if (current === undefined || current === 0) deleteNow = !pendingFinalizers;
+        else if (requested !== undefined && this.strategy.gracePeriod && requested < current) {
+          next = clone(obj);
+          const nm = metaOf(next);
+          const start = Date.parse(meta.deletionTimestamp) - current * 1000;
+          nm.deletionTimestamp = new Date(start + Math.max(0, requested) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+          nm.deletionGracePeriodSeconds = Math.max(0, requested);
+          deleteNow = requested <= 0 && !pendingFinalizers;
+        }
+        if (!next && !deleteNow) return { object: obj, deleted: false };
+      } else {
+        const grace = this.strategy.gracePeriod?.(obj, requested);
+        if ((grace !== undefined && grace > 0) || pendingFinalizers) {
+          next = clone(obj);
+          const nm = metaOf(next);
+          const g = grace ?? 0;
+          nm.deletionTimestamp = nowRfc3339(g);
+          nm.deletionGracePeriodSeconds = g;
+          if (nm.generation !== undefined) nm.generation += 1;
+        } else deleteNow = true;
+      }
+      if (opts.dryRun) return { object: next ?? obj, deleted: deleteNow };
+      try {
+        if (next && !deleteNow) {
+          const kv = await this.storage.update(key, this.encode(next), cur.modRevision);
+          return { object: this.decodeOrFail(kv, name), deleted: false };
+        }
+        const kv = await this.storage.delete(key, { expectedModRevision: cur.modRevision });
+        await this.strategy.afterDelete?.(obj);
+        const gone = next ?? obj;
+        metaOf(gone).resourceVersion = String(kv.modRevision);
+        return { object: gone, deleted: true };
+      } catch (err) {
+        if (isStorageError(err, 'Conflict') && attempt < MAX_UPDATE_RETRIES) continue;
+        this.fail(err, 'delete', name);
+      }
+    }
+  }
+
+  protected checkPreconditions(obj: StoredObject, opts: DeleteOptions, name: string): void {
+    const pre = opts.preconditions;
+    if (!pre) return;
+    if (pre.uid && pre.uid !== obj.metadata.uid)
+      throw errors.conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
+    if (pre.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion)
+      throw errors.conflict(
+        this.gr,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`,
+      );
+  }
+
+  async deleteCollection(ctx: RequestContext, listOpts: ListOptions, opts: DeleteOptions): Promise<KubeList> {
+    const list = await this.list(ctx, { labelSelector: listOpts.labelSelector, fieldSelector: listOpts.fieldSelector });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items) {
+      const ns = item.metadata?.namespace ?? '';
+      try {
+        const r = await this.delete({ ...ctx, namespace: this.info.namespaced ? ns : '' }, item.metadata!.name!, { ...opts, preconditions: undefined });
+        deleted.push(r.object);
+      } catch (err) {
+        // Deleted meanwhile by someone else: that is what was asked for.
+        if (err instanceof ApiError && err.reason === 'NotFound') continue;
+        throw err;
+      }
+    }
+    return { ...list, items: deleted };
+  }
+}
+
+function dedupe(errs: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errs.filter((e) => {
+    const k = `${e.type}|${e.field}|${JSON.stringify(e.value)}|${e.detail ?? ''}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,72 @@
+/** Small helpers on plain JSON objects used throughout the registry. */
+import type { KubeObject, ObjectMeta } from '../api/types';
+import { isRecord } from '../api/types';
+
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/** Structural equality of JSON values (key order ignored). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isRecord(a) && isRecord(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+export function rec(obj: KubeObject, field: string): Record<string, unknown> {
+  const v = obj[field];
+  if (isRecord(v)) return v;
+  const r: Record<string, unknown> = {};
+  obj[field] = r;
+  return r;
+}
+
+export function getRec(v: unknown, field: string): Record<string, unknown> | undefined {
+  if (!isRecord(v)) return undefined;
+  const r = v[field];
+  return isRecord(r) ? r : undefined;
+}
+
+export function getArr(v: unknown, field: string): unknown[] {
+  if (!isRecord(v)) return [];
+  const r = v[field];
+  return Array.isArray(r) ? r : [];
+}
+
+export function getStr(v: unknown, field: string): string | undefined {
+  if (!isRecord(v)) return undefined;
+  const r = v[field];
+  return typeof r === 'string' ? r : undefined;
+}
+
+/** kube's timestamps: RFC 3339, second precision, UTC. */
+export function nowRfc3339(offsetSeconds = 0): string {
+  return new Date(Math.floor(Date.now() / 1000) * 1000 + offsetSeconds * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** kube's SimpleNameGenerator: base (cut to 58 chars) + 5 random chars from an unambiguous alphabet. */
+export function generateName(base: string): string {
+  const b = base.length > 58 ? base.slice(0, 58) : base;
+  let s = '';
+  for (let i = 0; i < 5; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
+  return b + s;
+}
+
+/** kubernetes-types marks server-set metadata readonly; the registry is the one place that sets it. */
+export type MutableMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] };
+
+export function metaOf(obj: KubeObject): MutableMeta {
+  if (!isRecord(obj.metadata)) obj.metadata = {};
+  return obj.metadata as MutableMeta;
+}

@@ -1,0 +1,63 @@
+/** Test harness: the API app over a real SqliteStorage in a temp dir (supertest drives `app`). */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type http from 'node:http';
+import { SqliteStorage } from '../../src/storage/sqlite-storage';
+import { createApiApp, startApiServer } from '../../src/apiserver/server';
+import type { ApiApp, ApiAppOptions } from '../../src/apiserver/server';
+
+export interface Harness {
+  api: ApiApp;
+  app: ApiApp['app'];
+  storage: SqliteStorage;
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: Partial<ApiAppOptions> = {}): Promise<Harness> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-api-'));
+  const storage = SqliteStorage.open({ dataDir, synchronous: 'NORMAL' });
+  const api = createApiApp({ storage, ...opts });
+  await api.bootstrap();
+  return {
+    api,
+    app: api.app,
+    storage,
+    async close() {
+      await api.close();
+      await storage.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LiveServer {
+  url: string;
+  server: http.Server;
+  storage: SqliteStorage;
+  close(): Promise<void>;
+}
+
+/** A listening server on 127.0.0.1 (for real-HTTP clients). */
+export async function startLive(opts: { serviceClusterIpRange?: string } = {}): Promise<LiveServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-live-'));
+  const storage = SqliteStorage.open({ dataDir, synchronous: 'NORMAL' });
+  const s = await startApiServer({ storage, address: '127.0.0.1', port: 0, ...opts });
+  return {
+    url: s.url,
+    server: s.server,
+    storage,
+    async close() {
+      await s.close();
+      await storage.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const pod = (name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, ...((extra['metadata'] as object) ?? {}) },
+  spec: { containers: [{ name: 'c', image: 'nginx:1.25' }], ...((extra['spec'] as object) ?? {}) },
+});
