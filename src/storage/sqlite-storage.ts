@@ -121,15 +121,15 @@ export class SqliteStorage implements Storage {
         this.watchers.delete(w);
       },
     };
-    // Finish a compaction that a crash interrupted.
-    if (this.meta(META_COMPACT_DONE) < this.compactRev) this.schedulePrune();
+    // Finish a compaction that a crash interrupted. A failure here is retried by the next compaction.
+    if (this.meta(META_COMPACT_DONE) < this.compactRev) this.schedulePrune().catch(() => undefined);
   }
 
   // ---- reads ------------------------------------------------------------------------------------
 
   async get(key: string): Promise<KeyValue> {
     this.check(key);
-    const row = this.latestStmt.get(key);
+    const row = this.sql(key, () => this.latestStmt.get(key));
     if (row === undefined || row.deleted === 1) throw notFound(key);
     return rowToKeyValue(row);
   }
@@ -150,7 +150,7 @@ export class SqliteStorage implements Storage {
     const params: Array<string | number> = [lower];
     if (upper !== undefined) params.push(upper);
     params.push(at, limit === undefined ? -1 : limit + 1);
-    const rows = this.stmt<LogRow>(sql).all(...params);
+    const rows = this.sql(prefix, () => this.stmt<LogRow>(sql).all(...params));
     const more = limit !== undefined && rows.length > limit;
     if (more) rows.pop();
     return { items: rows.map(rowToKeyValue), revision: at, more };
@@ -162,7 +162,7 @@ export class SqliteStorage implements Storage {
     const sql =
       `SELECT COUNT(*) AS n FROM kine k WHERE k.name >= ?${upper !== undefined ? ' AND k.name < ?' : ''}` +
       ' AND k.deleted = 0 AND k.id = (SELECT MAX(k2.id) FROM kine k2 WHERE k2.name = k.name)';
-    const row = this.stmt<{ n: number }>(sql).get(...(upper !== undefined ? [prefix, upper] : [prefix]));
+    const row = this.sql(prefix, () => this.stmt<{ n: number }>(sql).get(...(upper !== undefined ? [prefix, upper] : [prefix])));
     return row?.n ?? 0;
   }
 
@@ -290,7 +290,7 @@ export class SqliteStorage implements Storage {
     const params: Array<string | number> = [after, prefix];
     if (upper !== undefined) params.push(upper);
     params.push(limit);
-    return this.stmt<LogRow>(sql).all(...params).map(rowToEvent);
+    return this.sql(prefix, () => this.stmt<LogRow>(sql).all(...params)).map(rowToEvent);
   }
 
   // ---- compaction -------------------------------------------------------------------------------
@@ -303,15 +303,18 @@ export class SqliteStorage implements Storage {
     // A no-op compaction still waits for pruning in flight, so compact() resolving means "pruned".
     if (revision <= this.compactRev) return this.pruning;
     // The point is recorded (durably) first: from now on older reads fail even while pruning runs.
-    this.setMetaStmt.run(META_COMPACT_REV, revision);
+    this.sql('', () => this.setMetaStmt.run(META_COMPACT_REV, revision));
     this.compactRev = revision;
     await this.schedulePrune();
   }
 
   /** Prunes history up to the compaction point in small transactions; serialized with other prunes. */
   private schedulePrune(): Promise<void> {
-    this.pruning = this.pruning.then(() => this.prune());
-    return this.pruning;
+    const run = this.pruning.then(() => this.prune());
+    // `pruning` itself never rejects (close awaits it); a failed prune leaves compact_done behind and
+    // the next compaction or reopen resumes from there. The caller of compact() sees the error.
+    this.pruning = run.catch(() => undefined);
+    return run;
   }
 
   private async prune(): Promise<void> {
@@ -326,7 +329,7 @@ export class SqliteStorage implements Storage {
     let done = this.meta(META_COMPACT_DONE);
     while (done < this.compactRev && !this.closed) {
       const to = Math.min(done + COMPACT_CHUNK, this.compactRev);
-      chunk(done, to);
+      this.sql('', () => chunk(done, to));
       done = to;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -359,6 +362,16 @@ export class SqliteStorage implements Storage {
     }
     if (atRevision < this.compactRev) throw expired(key, atRevision, this.compactRev);
     return atRevision;
+  }
+
+  /** Runs a SQLite call, turning driver errors (I/O, corruption) into StorageError Unavailable. */
+  private sql<T>(key: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof StorageError) throw err;
+      throw unavailable(key, err);
+    }
   }
 
   private meta(key: string): number {
