@@ -51,7 +51,7 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
   private minRevision: number;
   /** Revision of the last entry looked at, for bookmarks and error messages. */
   private lastRevision: number;
-  private initial: Array<[string, KubeObject]> | null = null;
+  private initial: readonly KubeObject[] | null = null;
   private initialIndex = 0;
   private endBookmark: number | null = null;
   private bookmarkDue = false;
@@ -89,6 +89,8 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
 
   /** Events appended since this watcher last read, not counting the backlog it started with. */
   lag(headSeq: number): number {
+    // While preparing (waiting for freshness) the start point is not fixed yet; the ring bound still applies.
+    if (this.preparing !== null) return 0;
     return headSeq - Math.max(this.cursor, this.startSeq);
   }
 
@@ -106,7 +108,7 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
   }
 
   /** Replace the start point (used by prepare steps, before anything was delivered). */
-  resetStart(cursor: number, minRevision: number, initial: Array<[string, KubeObject]> | null, endBookmark: boolean): void {
+  resetStart(cursor: number, minRevision: number, initial: readonly KubeObject[] | null, endBookmark: boolean): void {
     this.cursor = cursor;
     this.startSeq = cursor;
     this.minRevision = minRevision;
@@ -181,7 +183,9 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
       if (ev !== undefined) return { value: ev, done: false };
       if (this.finalEvent !== null) continue;
       await new Promise<void>((resolve) => {
-        this.waiter = resolve;
+        // One consumer is the contract; if a second next() overlaps, wake both rather than strand one.
+        const prev = this.waiter;
+        this.waiter = prev === null ? resolve : () => (prev(), resolve());
       });
     }
   }
@@ -195,7 +199,7 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
     const { keyPrefix, filter } = this.opts;
     if (this.initial !== null) {
       while (this.initialIndex < this.initial.length) {
-        const [, obj] = this.initial[this.initialIndex++]!;
+        const obj = this.initial[this.initialIndex++]!;
         if (filter === undefined || filter(obj)) return { type: 'ADDED', object: obj };
       }
       this.initial = null;

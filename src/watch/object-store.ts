@@ -46,6 +46,18 @@ export class ObjectStore {
     return out;
   }
 
+  /** The objects under `prefix`, in key order. */
+  values(prefix: string): KubeObject[] {
+    const keys = this.sortedKeys();
+    const out: KubeObject[] = [];
+    for (let i = lowerBound(keys, prefix); i < keys.length; i++) {
+      const key = keys[i]!;
+      if (!key.startsWith(prefix)) break;
+      out.push(this.byKey.get(key)!);
+    }
+    return out;
+  }
+
   /** key -> object, for comparisons against a storage list (freshness checks). */
   raw(): ReadonlyMap<string, KubeObject> {
     return this.byKey;

@@ -94,6 +94,9 @@ export class WatchCache implements WatcherHost {
   private readonly logger: WatchCacheLogger;
   private readonly now: () => number;
   private kindHint: { apiVersion?: string; kind?: string } = {};
+  private lastSnapshot: { prefix: string; seq: number; rv: number; items: readonly KubeObject[] } | null = null;
+  /** Keys whose latest value did not decode, with its revision (they count in freshness compares). */
+  private readonly undecodable = new Map<string, number>();
 
   constructor(private readonly opts: WatchCacheOptions) {
     this.historySize = opts.historySize ?? DEFAULT_HISTORY;
@@ -136,7 +139,13 @@ export class WatchCache implements WatcherHost {
   async start(): Promise<void> {
     if (this.started) throw new Error('WatchCache already started');
     this.started = true;
-    const revision = await this.relist();
+    let revision: number;
+    try {
+      revision = await this.relist();
+    } catch (err) {
+      this.started = false; // storage down at startup: the caller may retry
+      throw err;
+    }
     this.stream = this.opts.storage.watch(this.opts.prefix, revision);
     this.pump = this.runPump();
   }
@@ -155,7 +164,19 @@ export class WatchCache implements WatcherHost {
 
   /** Current objects under keyPrefix in key order, and the revision they are at. */
   snapshot(keyPrefix: string = this.opts.prefix): CacheSnapshot {
-    return { items: this.store.entries(keyPrefix).map(([, o]) => o), resourceVersion: this.resourceVersion };
+    return { items: this.store.values(keyPrefix), resourceVersion: this.resourceVersion };
+  }
+
+  /**
+   * The initial-events array for a new watcher. Watchers that start together (an informer fleet
+   * reconnecting) share one array while nothing changed, instead of one copy of the state each.
+   */
+  private sharedSnapshot(keyPrefix: string): readonly KubeObject[] {
+    const s = this.lastSnapshot;
+    if (s !== null && s.prefix === keyPrefix && s.seq === this.ring.headSeq && s.rv === this.resourceVersion) return s.items;
+    const items = this.store.values(keyPrefix);
+    this.lastSnapshot = { prefix: keyPrefix, seq: this.ring.headSeq, rv: this.resourceVersion, items };
+    return items;
   }
 
   /**
@@ -226,8 +247,7 @@ export class WatchCache implements WatcherHost {
 
     if (initial) {
       const fromSnapshot = (): void => {
-        const snap = this.store.entries(keyPrefix);
-        w.resetStart(this.ring.headSeq, this.resourceVersion, snap, withEndBookmark);
+        w.resetStart(this.ring.headSeq, this.resourceVersion, this.sharedSnapshot(keyPrefix), withEndBookmark);
       };
       if (rvText !== '' && rv <= this.resourceVersion) fromSnapshot();
       else {
@@ -277,6 +297,7 @@ export class WatchCache implements WatcherHost {
     const { storage, prefix } = this.opts;
     const pageSize = this.opts.listPageSize ?? 1000;
     const fresh = new ObjectStore();
+    const badValues = new Map<string, number>();
     let revision = 0;
     let continueFrom: string | undefined;
     for (;;) {
@@ -285,12 +306,16 @@ export class WatchCache implements WatcherHost {
       for (const kv of page.items) {
         const obj = this.decodeSafe(kv);
         if (obj !== undefined) fresh.set(kv.key, obj);
+        else badValues.set(kv.key, kv.modRevision);
       }
       if (!page.more || page.items.length === 0) break;
       continueFrom = page.items[page.items.length - 1]!.key;
     }
     this.store.clear();
     for (const [k, o] of fresh.entries('')) this.store.set(k, o);
+    this.undecodable.clear();
+    for (const [k, r] of badValues) this.undecodable.set(k, r);
+    this.lastSnapshot = null;
     this.ring.clear();
     this.historyStart = revision;
     this.cacheRevision = revision;
@@ -367,11 +392,17 @@ export class WatchCache implements WatcherHost {
     if (ev.type === 'delete') {
       type = 'DELETED';
       this.store.delete(ev.key);
+      this.undecodable.delete(ev.key);
       if (obj === undefined && prev !== undefined) obj = withResourceVersion(prev, ev.modRevision);
     } else {
       type = ev.isCreate ? 'ADDED' : 'MODIFIED';
-      if (obj === undefined) this.store.delete(ev.key);
-      else this.store.set(ev.key, obj);
+      if (obj === undefined) {
+        this.store.delete(ev.key);
+        this.undecodable.set(ev.key, ev.modRevision);
+      } else {
+        this.store.set(ev.key, obj);
+        this.undecodable.delete(ev.key);
+      }
     }
     if (ev.modRevision <= this.confirmedRevision) this.settlingUntil = this.confirmedRevision;
     this.cacheRevision = ev.modRevision;
@@ -432,9 +463,12 @@ export class WatchCache implements WatcherHost {
     }
     if (this.ring.headSeq !== seqBefore || this.cacheRevision !== revBefore) return false;
     const current = this.store.raw();
-    if (current.size !== mods.size) return false;
+    if (current.size + this.undecodable.size !== mods.size) return false;
     for (const [key, obj] of current) {
       if (mods.get(key) !== Number(obj.metadata?.resourceVersion)) return false;
+    }
+    for (const [key, rev] of this.undecodable) {
+      if (mods.get(key) !== rev) return false;
     }
     if (revision > this.confirmedRevision) this.confirmedRevision = revision;
     return true;
