@@ -43,15 +43,20 @@ export function parseStrategy(info: FieldPatchInfo | undefined): ParsedStrategy 
   return { strategy, retainKeys };
 }
 
-/** Combines tables: the first one that knows a path wins (e.g. schemas first, built-in fallback second). */
+/**
+ * Combines tables, earlier ones taking precedence field by field: a schema table first, then the
+ * built-in one fills what the schema does not say (key defaults, data-map markers, tags a
+ * trimmed schema lacks).
+ */
 export function chainPatchMeta(...metas: PatchMeta[]): PatchMeta {
   return {
     lookup(path) {
-      for (const m of metas) {
-        const info = m.lookup(path);
-        if (info !== undefined) return info;
+      let merged: FieldPatchInfo | undefined;
+      for (let i = metas.length - 1; i >= 0; i--) {
+        const info = metas[i]!.lookup(path);
+        if (info !== undefined) merged = { ...merged, ...info };
       }
-      return undefined;
+      return merged;
     },
   };
 }

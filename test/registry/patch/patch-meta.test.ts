@@ -126,11 +126,18 @@ describe('corePatchMeta (kube struct tags)', () => {
     expect(info?.patchMergeKey).toBe(key);
   });
 
-  it('chainPatchMeta prefers the first table that knows the field', () => {
-    const schemaMeta = patchMetaFromSchemas(definitions, 'io.k8s.api.core.v1.Pod');
-    const chained = chainPatchMeta(schemaMeta, corePatchMeta('Pod'));
-    expect(chained.lookup(['spec', 'volumes'])?.listType).toBeUndefined(); // from the schema
-    expect(chained.lookup(['spec', 'containers', 'env'])?.patchMergeKey).toBe('name'); // from the fallback
+  it('chainPatchMeta lets the first table win field by field and fills gaps from the next', () => {
+    const first = { lookup: (p: readonly string[]) => (p.join('.') === 'spec.ports' ? { patchStrategy: 'merge', patchMergeKey: 'port', listType: 'atomic' as const } : undefined) };
+    const chained = chainPatchMeta(first, corePatchMeta('Service'));
+    expect(chained.lookup(['spec', 'ports'])).toEqual({
+      patchStrategy: 'merge',
+      patchMergeKey: 'port',
+      listType: 'atomic',
+      listMapKeys: ['port', 'protocol'],
+      keyDefaults: { protocol: 'TCP' },
+    });
+    expect(chained.lookup(['spec', 'selector'])).toEqual({ isMap: true });
+    expect(chained.lookup(['spec', 'nope'])).toBeUndefined();
   });
 
   it('parseStrategy splits retainKeys from the list strategy', () => {
