@@ -8,6 +8,7 @@ import type { KubeObject } from '../types';
 import { isRecord } from '../types';
 import { bindingFromV1, bindingToV1 } from './binding';
 import { carryOver } from './carry';
+import { applyDefaults } from './defaults';
 import type { Obj } from './common';
 import { API_VERSION, str } from './common';
 import { endpointsFromV1, endpointsToV1 } from './endpoints';
@@ -60,6 +61,20 @@ export function toV1(kind: string, obj: unknown, current?: KubeObject): KubeObje
   const v = c.toV1(obj);
   if (!current) return v;
   const viaBeta = c.toV1(c.fromV1(current));
+  return carryOver(current, viaBeta, v) as KubeObject;
+}
+
+/**
+ * The v1 object for a v1beta1 write over `current`, with v1beta1 defaulting applied to the body —
+ * and to the v1beta1 view of `current` it is compared with, so a default the client did not spell
+ * out (e.g. probe timeoutSeconds 1) never counts as a change to the stored object.
+ */
+export function toV1ForUpdate(kind: string, obj: unknown, current: KubeObject | undefined): KubeObject {
+  if (!isRecord(obj)) throw errors.badRequest('the body of the request must be a JSON object');
+  const c = converter(kind);
+  const v = c.toV1(applyDefaults(kind, obj));
+  if (!current) return v;
+  const viaBeta = c.toV1(applyDefaults(kind, c.fromV1(current)));
   return carryOver(current, viaBeta, v) as KubeObject;
 }
 

@@ -2,7 +2,7 @@
  * The legacy v1beta1 API (Kubernetes 0.14, as served by kubernetes-mesos km in 2015) beside v1.
  * v1 is the stored form; everything here converts v1beta1 bodies in and out of it.
  */
-export { toV1, fromV1, CONVERTIBLE_KINDS } from './convert';
+export { toV1, toV1ForUpdate, fromV1, CONVERTIBLE_KINDS } from './convert';
 export { listFromV1, listToV1, watchEventFromV1, convertWatcher } from './list';
 export type { ListContext } from './list';
 export { statusFromV1, statusToV1 } from './status';

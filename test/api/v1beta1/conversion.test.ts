@@ -126,10 +126,12 @@ describe('fields only one side has are kept', () => {
 
   test('v1-only fields survive a v1beta1 client updating the object (image change)', () => {
     const stored: KubeObject = clone(v1Objects.Pod!);
-    const meta = stored.metadata!;
-    meta.ownerReferences = [{ apiVersion: 'v1', kind: 'ReplicationController', name: 'web', uid: 'rc-uid', controller: true }];
-    meta.finalizers = ['example.com/keep'];
-    meta.generation = 3;
+    stored.metadata = {
+      ...stored.metadata,
+      ownerReferences: [{ apiVersion: 'v1', kind: 'ReplicationController', name: 'web', uid: 'rc-uid', controller: true }],
+      finalizers: ['example.com/keep'],
+      generation: 3,
+    };
     const spec = stored.spec as Obj;
     spec.terminationGracePeriodSeconds = 45;
     spec.tolerations = [{ key: 'mesos', operator: 'Exists' }];
