@@ -8,7 +8,7 @@ import os from 'node:os';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import type winston from 'winston';
-import { ApiError, errors } from '../api/errors';
+import { errors } from '../api/errors';
 import type { FieldError } from '../api/errors';
 import { loadSchemaSet } from '../api/schemas';
 import type { SchemaSet } from '../api/schemas';
@@ -17,7 +17,6 @@ import { openapiRouter } from '../api/openapi';
 import type { Printer } from '../api/table/types';
 import { podPrinter } from '../api/table/pod-printer';
 import type { Storage } from '../storage/interface';
-import { isStorageError } from '../storage/errors';
 import { Registry } from '../registry/registry';
 import type { GenericStore, StoreLogger, WatchSource } from '../registry/generic-store';
 import type { ServiceAllocators } from '../registry/strategies/services';
@@ -30,7 +29,7 @@ import { requestLog } from './filters/request-log';
 import { maxInflight } from './filters/max-inflight';
 import type { ProtobufDecoder } from './resource-handler';
 import { ResourceHandler, pathNotFound, route } from './resource-handler';
-import { MAX_REQUEST_BODY_BYTES } from './body';
+import { errorHandler } from './error-handler';
 
 export const GIT_VERSION = 'v1.32.0-km';
 
@@ -201,22 +200,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   });
 
   app.use((_req: Request, _res: Response, next: NextFunction) => next(pathNotFound()));
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const apiErr = toApiError(err);
-    if (apiErr.code >= 500) logger.warn('request failed', { method: req.method, url: req.originalUrl, error: err instanceof Error ? err.stack ?? err.message : String(err) });
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const body = Buffer.from(JSON.stringify(apiErr.status));
-    res.status(apiErr.code);
-    if (apiErr.status.details?.retryAfterSeconds) res.setHeader('Retry-After', String(apiErr.status.details.retryAfterSeconds));
-    res.setHeader('Content-Type', 'application/json');
-    res.setHeader('Content-Length', String(body.length));
-    // A body refused for its size is not read further: close instead of draining it.
-    if (apiErr.code === 413) res.setHeader('Connection', 'close');
-    res.end(body);
-  });
+  app.use(errorHandler(logger));
 
   return {
     app,
@@ -272,19 +256,6 @@ function segmentsOf(path: string, prefix: string): string[] {
         throw errors.badRequest(`invalid path segment ${JSON.stringify(s)}`);
       }
     });
-}
-
-function toApiError(err: unknown): ApiError {
-  if (err instanceof ApiError) return err;
-  if (isStorageError(err)) {
-    const e = interpretStorageError(err, 'get', { group: '', resource: '' }, '');
-    if (e instanceof ApiError) return e;
-  }
-  // body-parser style errors carry a status (e.g. 413 from a raw parser mounted by another router).
-  const status = (err as { status?: unknown } | null)?.status;
-  if (status === 413) return errors.requestEntityTooLarge(`Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`);
-  if (status === 400) return errors.badRequest(err instanceof Error ? err.message : String(err));
-  return errors.internal(err);
 }
 
 export async function startApiServer(opts: ApiServerOptions): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {

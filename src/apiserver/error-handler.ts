@@ -1,0 +1,44 @@
+/**
+ * The one express error handler: every ApiError is rendered as its Status with its HTTP code;
+ * storage errors are interpreted; anything else becomes a 500 InternalError Status.
+ */
+import type { ErrorRequestHandler } from 'express';
+import { ApiError, errors } from '../api/errors';
+import { isStorageError } from '../storage/errors';
+import { interpretStorageError } from '../registry/storage-errors';
+import type { StoreLogger } from '../registry/generic-store';
+import { MAX_REQUEST_BODY_BYTES } from './body';
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isStorageError(err)) {
+    const e = interpretStorageError(err, 'get', { group: '', resource: '' }, '');
+    if (e instanceof ApiError) return e;
+  }
+  // Errors from body parsers mounted by other routers carry an HTTP status.
+  const status = (err as { status?: unknown } | null)?.status;
+  if (status === 413) return errors.requestEntityTooLarge(`Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`);
+  if (status === 400) return errors.badRequest(err instanceof Error ? err.message : String(err));
+  return errors.internal(err);
+}
+
+export function errorHandler(logger?: StoreLogger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const apiErr = toApiError(err);
+    if (apiErr.code >= 500 && apiErr.code !== 503)
+      logger?.warn('request failed', { method: req.method, url: req.originalUrl, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = Buffer.from(JSON.stringify(apiErr.status));
+    res.status(apiErr.code);
+    const retry = apiErr.status.details?.retryAfterSeconds;
+    if (retry) res.setHeader('Retry-After', String(retry));
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', String(body.length));
+    // A body refused for its size is not read further: close the connection instead of draining it.
+    if (apiErr.code === 413) res.setHeader('Connection', 'close');
+    res.end(body);
+  };
+}
