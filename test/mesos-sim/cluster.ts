@@ -318,6 +318,7 @@ export class SimCluster {
           framework_id: { value: fw.id },
           agent_id: { value: agent.id },
           hostname: agent.hostname,
+          url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: 5051 }, path: '/slave(1)' },
           resources: toResources(free),
           attributes: agent.attributes,
         });

@@ -86,6 +86,7 @@ export interface ContainerInfo {
     network?: 'HOST' | 'BRIDGE' | 'NONE' | 'USER';
     port_mappings?: PortMapping[];
     privileged?: boolean;
+    parameters?: Array<{ key: string; value: string }>;
     force_pull_image?: boolean;
   };
   mesos?: { image?: { type: 'DOCKER' | 'APPC'; docker?: { name: string } } };
