@@ -15,6 +15,7 @@ export {
   updateManagedFields,
   applyConflictError,
   BEFORE_FIRST_APPLY_MANAGER,
+  LAST_APPLIED_ANNOTATION,
   type ApplyOptions,
   type ManagedFieldsOptions,
 } from './server-side-apply';

@@ -94,6 +94,13 @@ interface Conflict {
   path: FieldPath;
 }
 
+/** Internal: conflicts found by one apply attempt, before they become a Status. */
+class ApplyConflicts extends Error {
+  constructor(readonly conflicts: Conflict[]) {
+    super('apply conflicts');
+  }
+}
+
 /** kube's apply conflict Status (409 Conflict, one FieldManagerConflict cause per field). */
 export function applyConflictError(conflicts: readonly Conflict[]): ApiError {
   const causes: StatusCause[] = conflicts.map((c) => ({
@@ -146,7 +153,7 @@ function settleOwnership(
   }
   if (!force && conflicts.length > 0) {
     conflicts.sort((a, b) => managerIdentity(a.manager).localeCompare(managerIdentity(b.manager)) || pathKey(a.path).localeCompare(pathKey(b.path)));
-    throw applyConflictError(conflicts);
+    throw new ApplyConflicts(conflicts);
   }
   for (const [id, m] of managers) {
     if (id === self) continue;
@@ -157,6 +164,22 @@ function settleOwnership(
 }
 
 export function serverSideApply(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions): KubeObject {
+  let result: KubeObject;
+  try {
+    result = applyOnce(live, applied, opts, opts.force);
+  } catch (err) {
+    if (!(err instanceof ApplyConflicts)) throw err;
+    // kubectl upgrading from client-side apply: conflicts on fields the live object still has as
+    // last applied by client-side apply are not real conflicts (kube's lastAppliedManager).
+    const allowed = opts.manager === KUBECTL_MANAGER && live ? allowedFromLastApplied(live, opts) : new FieldSet();
+    const remaining = err.conflicts.filter((c) => !allowed.has(c.path));
+    if (remaining.length > 0) throw applyConflictError(remaining);
+    result = applyOnce(live, applied, opts, true);
+  }
+  return syncLastApplied(result, applied, opts);
+}
+
+function applyOnce(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions, force: boolean): KubeObject {
   if (!isRecord(applied)) throw errors.badRequest('error decoding YAML: the apply configuration must be an object');
   const appliedMeta = applied.metadata as JsonRecord | undefined;
   if (isRecord(appliedMeta) && appliedMeta.managedFields !== undefined && appliedMeta.managedFields !== null) {
@@ -202,12 +225,71 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
     }
   }
 
-  settleOwnership(managers, self, base, merged, opts, opts.force);
+  settleOwnership(managers, self, base, merged, opts, force);
 
   const changed = live === undefined || !deepEqual(base, merged);
   if (changed || entry.time === undefined) managers.set(self, { ...managers.get(self)!, time: rfc3339(opts.now) });
   if (newSet.isEmpty()) managers.delete(self);
   return setManagedFields(changed ? merged : base, managers);
+}
+
+
+/** The manager name kube reserves the client-side-apply upgrade path for. */
+const KUBECTL_MANAGER = 'kubectl';
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+function lastAppliedOf(obj: KubeObject | undefined): string | undefined {
+  const v = obj?.metadata?.annotations?.[LAST_APPLIED_ANNOTATION];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+/** Fields the last-applied annotation sets to what the live object still has. */
+function allowedFromLastApplied(live: KubeObject, opts: ManagedFieldsOptions): FieldSet {
+  const text = lastAppliedOf(live);
+  if (text === undefined) return new FieldSet();
+  let last: unknown;
+  try {
+    last = JSON.parse(text);
+  } catch {
+    return new FieldSet();
+  }
+  if (!isRecord(last) || last.apiVersion !== opts.apiVersion) return new FieldSet();
+  const diff = compareObjects(last, withoutManagedFields(live), opts.meta);
+  return toFieldSet(last, opts.meta).difference(diff.modified).difference(diff.added).difference(diff.removed);
+}
+
+/**
+ * kube's lastAppliedUpdater: after `kubectl apply --server-side`, an existing last-applied
+ * annotation is rewritten to the applied configuration, so switching back to client-side apply
+ * diffs against what was really applied.
+ */
+function syncLastApplied(result: KubeObject, applied: KubeObject, opts: ManagedFieldsOptions): KubeObject {
+  if (opts.manager !== KUBECTL_MANAGER || lastAppliedOf(result) === undefined) return result;
+  const config = deepClone(applied) as JsonRecord;
+  if (isRecord(config.metadata) && isRecord(config.metadata.annotations)) {
+    delete config.metadata.annotations[LAST_APPLIED_ANNOTATION];
+  }
+  const annotations = { ...result.metadata!.annotations, [LAST_APPLIED_ANNOTATION]: goJson(config) + '\n' };
+  return { ...result, metadata: { ...result.metadata, annotations } };
+}
+
+/** encoding/json output for a decoded object: sorted keys, HTML-safe escapes, like kube's unstructured encoder. */
+function goJson(v: unknown): string {
+  const sortKeys = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(sortKeys);
+    if (isRecord(x)) {
+      const out: JsonRecord = {};
+      for (const k of Object.keys(x).sort()) out[k] = sortKeys(x[k]);
+      return out;
+    }
+    return x;
+  };
+  return JSON.stringify(sortKeys(v))
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../../src/api/types';
-import { corePatchMeta, serverSideApply, updateManagedFields, MAX_UPDATE_MANAGERS, type ApplyOptions } from '../../../src/registry/patch';
+import { corePatchMeta, serverSideApply, updateManagedFields, MAX_UPDATE_MANAGERS, LAST_APPLIED_ANNOTATION, type ApplyOptions } from '../../../src/registry/patch';
 import { catchStatus } from './expect-api-error';
 
 const meta = corePatchMeta('Pod');
@@ -250,5 +250,40 @@ describe('serverSideApply', () => {
     const snap = JSON.stringify({ live, cfg });
     serverSideApply(live, cfg, applyOpts('kubectl', { force: true }));
     expect(JSON.stringify({ live, cfg })).toBe(snap);
+  });
+});
+
+describe('serverSideApply: upgrading from client-side apply (manager "kubectl")', () => {
+  /** What `kubectl apply` (client-side) leaves behind: the annotation plus a kubectl-client-side-apply entry. */
+  const csaPod = (image: string): Obj => {
+    const cfg = pod(image);
+    const annotated = { ...cfg, metadata: { ...cfg.metadata, annotations: { [LAST_APPLIED_ANNOTATION]: JSON.stringify(cfg) + '\n' } } };
+    return updateManagedFields(undefined, annotated, updateOpts('kubectl-client-side-apply')) as Obj;
+  };
+
+  it('fields still as last applied by client-side apply do not conflict for kubectl', () => {
+    const o = serverSideApply(csaPod('nginx:1'), pod('nginx:2'), applyOpts('kubectl')) as Obj;
+    expect(o.spec.containers[0]!.image).toBe('nginx:2');
+    expect(JSON.stringify(entry(o, 'kubectl')?.fieldsV1)).toContain('f:image');
+  });
+
+  it('the last-applied annotation is rewritten to the applied configuration (sorted keys, trailing newline)', () => {
+    const o = serverSideApply(csaPod('nginx:1'), pod('nginx:2'), applyOpts('kubectl'));
+    const text = o.metadata?.annotations?.[LAST_APPLIED_ANNOTATION];
+    expect(text).toBe(
+      '{"apiVersion":"v1","kind":"Pod","metadata":{"labels":{"app":"web"},"name":"p","namespace":"default"},"spec":{"containers":[{"image":"nginx:2","name":"web"}]}}\n',
+    );
+  });
+
+  it('a field changed since the last client-side apply still conflicts', () => {
+    const base = csaPod('nginx:1');
+    const edited = updateManagedFields(base, { ...base, spec: { containers: [{ name: 'web', image: 'nginx:9' }] } }, updateOpts('kubectl-edit'));
+    const s = catchStatus(() => serverSideApply(edited, pod('nginx:2'), applyOpts('kubectl')));
+    expect(s.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-edit" using v1: .spec.containers[name="web"].image');
+  });
+
+  it('other managers get no such allowance', () => {
+    const s = catchStatus(() => serverSideApply(csaPod('nginx:1'), pod('nginx:2'), applyOpts('helm')));
+    expect(s.code).toBe(409);
   });
 });
