@@ -13,7 +13,7 @@ import type { Logger } from './mesos/logger';
 import { defaultLogger } from './mesos/logger';
 import type { FrameworkInfo, SchedulerCall, SchedulerEvent, TaskState, TaskStatus } from './mesos/types';
 import { TERMINAL_STATES } from './mesos/types';
-import type { FrameworkIdStore, PodEvent, PodRef, PodSink, PodSource, PodWatch } from './pod-source';
+import type { FrameworkIdStore, PodEvent, PodSink, PodSource, PodWatch } from './pod-source';
 import { ANNOTATION_AGENT_ID, ANNOTATION_BINDING_HOST, ANNOTATION_TASK_ID, podRef } from './pod-source';
 import type { ResourceDefaults } from './pod-resources';
 import { KM_DEFAULTS, podRequirements } from './pod-resources';
