@@ -492,7 +492,10 @@ export class GenericStore implements RESTResource {
       meta.resourceVersion = oldMeta.resourceVersion;
       // A no-op update writes nothing and keeps the resourceVersion (kube compares the encoded bytes).
       if (deepEqual(obj, old)) return { object: old, warnings };
-      const finished = !!meta.deletionTimestamp && (meta.finalizers ?? []).length === 0 && meta.deletionGracePeriodSeconds === 0;
+      // kube's shouldDeleteDuringUpdate: this update removed the last finalizer of an object whose
+      // deletion is due (grace period 0).
+      const finished =
+        (oldMeta.finalizers ?? []).length > 0 && (meta.finalizers ?? []).length === 0 && !!meta.deletionTimestamp && meta.deletionGracePeriodSeconds === 0;
       if (opts.dryRun) return { object: obj, warnings };
       const undo = await strategy.beforeStore?.(obj, old, false);
       try {

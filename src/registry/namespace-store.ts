@@ -33,7 +33,6 @@ export class NamespaceStore extends GenericStore {
       const next = clone(ns);
       const meta = metaOf(next);
       meta.deletionTimestamp = nowRfc3339();
-      meta.deletionGracePeriodSeconds = 0;
       next['status'] = { ...(getRec(next, 'status') ?? {}), phase: 'Terminating' };
       if (opts.dryRun) return { object: next, deleted: false };
       try {
