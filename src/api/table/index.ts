@@ -1,4 +1,5 @@
-export { toTable, printerFor, parseIncludeObject } from './to-table';
+export { toTable, printerFor, parseIncludeObject, defaultPrinters } from './to-table';
+export { defaultPrinter } from './simple-printers';
 export type { ToTableOptions } from './to-table';
 export { negotiateTable } from './accept';
 export type { OutputForm } from './accept';

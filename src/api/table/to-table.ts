@@ -11,7 +11,8 @@ import { endpointsPrinter, servicePrinter } from './service-printer';
 import { configMapPrinter, defaultPrinter, leasePrinter, namespacePrinter, replicationControllerPrinter, secretPrinter } from './simple-printers';
 import type { IncludeObject, Printer, Table, TableColumnDefinition, TableRow } from './types';
 
-const PRINTERS: Record<string, Printer> = {
+/** kube-apiserver's printers by resource (plural); resources not listed use `defaultPrinter`. */
+export const defaultPrinters: Readonly<Record<string, Printer>> = {
   pods: podPrinter,
   services: servicePrinter,
   endpoints: endpointsPrinter,
@@ -26,7 +27,7 @@ const PRINTERS: Record<string, Printer> = {
 
 /** The printer for a resource (plural name; a `pods/status` subresource prints like pods). */
 export function printerFor(resource: string): Printer {
-  return PRINTERS[resource.split('/')[0]!] ?? defaultPrinter;
+  return defaultPrinters[resource.split('/')[0]!] ?? defaultPrinter;
 }
 
 export interface ToTableOptions {
