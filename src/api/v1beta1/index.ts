@@ -13,3 +13,6 @@ export { fieldSelectorToV1, labelSelectorToV1 } from './selectors';
 export { resources, resourceForKind, selfLink } from './resources';
 export type { V1beta1Resource } from './resources';
 export { V1BETA1_FIELDS_ANNOTATION } from './common';
+export { v1beta1ResourceInfos } from './discovery';
+export { v1beta1Router } from './router';
+export type { V1beta1RouterDeps } from './router';

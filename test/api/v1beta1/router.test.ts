@@ -401,6 +401,41 @@ describe('other kinds', () => {
   });
 });
 
+describe('services and portal IPs', () => {
+  test('the default master services written through v1 read through v1beta1 with portalIP and port', async () => {
+    for (const [name, ip, port] of [['kubernetes-ro', '10.10.10.1', 80], ['kubernetes', '10.10.10.2', 443]] as const)
+      await rest('services').create(
+        ns('default'),
+        { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } }, spec: { clusterIP: ip, ports: [{ port, protocol: 'TCP' }] } },
+        W,
+      );
+    const list = (await request(base).get('/api/v1beta1/services?namespace=default')).body as Obj;
+    const byId = Object.fromEntries((list.items as Obj[]).map((i) => [i.id, i]));
+    expect(byId['kubernetes']).toMatchObject({ port: 443, portalIP: '10.10.10.2', protocol: 'TCP', selector: null, labels: { component: 'apiserver', provider: 'kubernetes' } });
+    expect(byId['kubernetes-ro']).toMatchObject({ port: 80, portalIP: '10.10.10.1', selector: null });
+  });
+
+  test('a v1beta1 service with a selector gets its portalIP from the same allocator as v1 services', async () => {
+    const res = await request(base).post('/api/v1beta1/services?namespace=prod').send(JSON.stringify({ id: 'frontend', port: 80, containerPort: 8080, selector: { name: 'frontend' } }));
+    expect(res.status).toBe(201);
+    const ip = (res.body as Obj).portalIP as string;
+    expect(ip).toMatch(/^10\.10\.10\.([0-9]+)$/);
+    expect(['10.10.10.0', '10.10.10.1', '10.10.10.2', '10.10.10.255']).not.toContain(ip);
+    const v1 = await rest('services').create(ns('prod'), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'backend', namespace: 'prod' }, spec: { ports: [{ port: 81 }] } }, W);
+    const v1ip = (v1.object.spec as Obj).clusterIP as string;
+    expect(v1ip).toMatch(/^10\.10\.10\./);
+    expect(v1ip).not.toBe(ip);
+    expect(((await rest('services').get(ns('prod'), 'frontend', {})).spec as Obj).clusterIP).toBe(ip);
+  });
+
+  test('a v1beta1 service asking for a portal IP already taken is 422 at portalIP', async () => {
+    const res = await request(base).post('/api/v1beta1/services?namespace=prod').send(JSON.stringify({ id: 'dup', port: 80, portalIP: '10.10.10.2' }));
+    expect(res.status).toBe(422);
+    const causes = ((res.body as Obj).details as { causes: Obj[] }).causes;
+    expect(causes.map((c) => c.field)).toEqual(['portalIP']);
+  });
+});
+
 describe('watch', () => {
   test('a v1beta1 watcher sees writes made through v1, converted, and ends on close', async () => {
     const w = await openWatch('/api/v1beta1/watch/pods?namespace=prod&resourceVersion=' + (await storage.currentRevision()));
@@ -416,6 +451,32 @@ describe('watch', () => {
       for (let i = 0; i < 3 && ev.type !== 'DELETED'; i++) ev = await w.next();
       expect(ev.type).toBe('DELETED');
       expect((ev.object as Obj).id).toBe('watched');
+    } finally {
+      w.close();
+    }
+  });
+
+  test('/watch/pods/{id} sees only that pod', async () => {
+    const w = await openWatch('/api/v1beta1/watch/pods/solo?namespace=prod&resourceVersion=' + (await storage.currentRevision()));
+    try {
+      const mk = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'prod' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+      await rest('pods').create(ns('prod'), mk('not-solo'), W);
+      await rest('pods').create(ns('prod'), mk('solo'), W);
+      const ev = await w.next();
+      expect(ev).toMatchObject({ type: 'ADDED', object: { id: 'solo' } });
+    } finally {
+      w.close();
+    }
+  });
+
+  test('a v1 watcher sees a write made through v1beta1 as a v1 object', async () => {
+    const w = await openWatch('/api/v1/namespaces/prod/pods?watch=1&resourceVersion=' + (await storage.currentRevision()));
+    try {
+      const res = await request(base).post('/api/v1beta1/pods?namespace=prod').send(JSON.stringify({ ...nginx(), id: 'for-v1' }));
+      expect(res.status).toBe(201);
+      const ev = await w.next();
+      expect(ev.type).toBe('ADDED');
+      expect(ev.object).toMatchObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'for-v1' }, spec: { containers: [expect.objectContaining({ name: 'nginx-01' })] } });
     } finally {
       w.close();
     }
