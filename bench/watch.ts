@@ -7,9 +7,15 @@
  *   - the same for a raw etcd3 prefix watch (one watcher, same client options, same writes), run
  *     before and after the cache runs; the mean of the two is the denominator (benchmarks.md §1);
  *   - CPU per delivered event, and heap per idle watcher (a consumer parked on next()), for cache
- *     watchers and for raw etcd3 watchers.
+ *     watchers and for raw etcd3 watchers;
+ *   - the P12 shape over real HTTP: 1000 chunked watch streams held by 4 client processes of 250,
+ *     at HTTP_RATE creates/s; latency from the write's send time (stamped in the object) to the
+ *     line's arrival in the client process, and server CPU per delivered event.
  * Targets (issue 4): p99 at 1000 watchers <= 5x the raw single-watch p99; <= 20 KB per idle watcher.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Etcd3, type Watcher } from 'etcd3';
@@ -19,6 +25,7 @@ import type { KeyValue } from '../src/storage/interface';
 import type { KubeObject } from '../src/api/types';
 import type { ApiWatcher } from '../src/watch/types';
 import { WatchCache } from '../src/watch/watch-cache';
+import { serveWatch } from '../src/apiserver/watch-http';
 import { startEtcd } from '../test/helpers/etcd-process';
 
 const quick = process.argv.includes('--quick');
@@ -27,6 +34,9 @@ const SECONDS = quick ? 3 : 8;
 const WATCHER_COUNTS = [1, 100, 1000];
 const IDLE_WATCHERS = quick ? 2000 : 10_000;
 const IDLE_RAW_WATCHERS = 500;
+const HTTP_RATE = 20;
+const HTTP_CLIENT_PROCS = 4;
+const HTTP_PER_PROC = 250;
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
@@ -222,6 +232,98 @@ async function heapPerWatcher(make: () => Promise<() => Promise<void>>, count: n
   return (after - before) / count;
 }
 
+/**
+ * A watch client process: opens `n` chunked watches and, per line, records arrival - sent (the
+ * epoch ms stamped in the object's annotation). Prints the latencies as JSON when told to stop.
+ */
+const CLIENT_SCRIPT = `
+const http = require('node:http');
+const [url, n] = [process.argv[1], Number(process.argv[2])];
+const lat = [];
+let open = 0;
+const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+for (let i = 0; i < n; i++) {
+  http.get(url, { agent }, (res) => {
+    open++;
+    if (open === n) process.stdout.write('ready\\n');
+    let partial = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk) => {
+      const now = performance.timeOrigin + performance.now();
+      partial += chunk;
+      let j;
+      while ((j = partial.indexOf('\\n')) >= 0) {
+        const ev = JSON.parse(partial.slice(0, j));
+        partial = partial.slice(j + 1);
+        const sent = Number(ev.object.metadata.annotations.sent);
+        lat.push(Math.round((now - sent) * 100) / 100);
+      }
+    });
+  }).on('error', (e) => { console.error(e.message); process.exit(1); });
+}
+process.stdin.on('data', () => { process.stdout.write(JSON.stringify(lat) + '\\n'); process.exit(0); });
+`;
+
+async function httpFanout(storage: EtcdStorage): Promise<{ deliveries: number; expected: number; p50: number; p99: number; serverCpuUs: number }> {
+  const prefix = `/registry/bench-http-${++runSeq}/`;
+  const cache = new WatchCache({ storage, prefix, decode, logger: { info: () => undefined, warn: (m) => console.error(m) } });
+  await cache.start();
+  const server = http.createServer((req, res) => serveWatch(req, res, cache.watch({ resourceVersion: String(cache.resourceVersion) })));
+  server.maxConnections = HTTP_CLIENT_PROCS * HTTP_PER_PROC + 10;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/pods?watch=1`;
+  const clients = Array.from({ length: HTTP_CLIENT_PROCS }, () => {
+    const child = spawn(process.execPath, ['-e', CLIENT_SCRIPT, url, String(HTTP_PER_PROC)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    const ready = new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: string) => {
+        out += d;
+        if (out.startsWith('ready\n')) resolve();
+      });
+    });
+    const result = new Promise<number[]>((resolve, reject) => {
+      child.on('exit', () => {
+        const lines = out.split('\n').filter((l) => l.startsWith('['));
+        if (lines.length === 0) reject(new Error('watch client produced no result'));
+        else resolve(JSON.parse(lines[0]!) as number[]);
+      });
+    });
+    return { child, ready, result };
+  });
+  try {
+    await Promise.all(clients.map((c) => c.ready));
+    await sleep(500);
+    const total = HTTP_RATE * SECONDS;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now() + 20;
+    const writes: Promise<unknown>[] = [];
+    const base = JSON.parse(podJson('ns', 'x').toString()) as KubeObject & { metadata: { annotations: Record<string, string>; name: string } };
+    for (let i = 0; i < total; i++) {
+      const at = t0 + (i * 1000) / HTTP_RATE;
+      const wait = at - performance.now();
+      if (wait > 1) await sleep(wait);
+      base.metadata.name = String(i);
+      base.metadata.annotations.sent = String(performance.timeOrigin + at);
+      writes.push(storage.create(`${prefix}ns/${i}`, Buffer.from(JSON.stringify(base))));
+    }
+    await Promise.all(writes);
+    const expected = total * HTTP_CLIENT_PROCS * HTTP_PER_PROC;
+    // Let the last events drain (bounded), then collect.
+    await sleep(2000);
+    const cpu = process.cpuUsage(cpu0);
+    for (const c of clients) c.child.stdin.write('stop\n');
+    const all = (await Promise.all(clients.map((c) => c.result))).flat();
+    const sorted = Float64Array.from(all).sort();
+    return { deliveries: all.length, expected, p50: pct(sorted, 50), p99: pct(sorted, 99), serverCpuUs: (cpu.user + cpu.system) / Math.max(1, all.length) };
+  } finally {
+    for (const c of clients) c.child.kill('SIGKILL');
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+    await cache.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const etcd = await startEtcd();
   const storage = EtcdStorage.create({ endpoints: [etcd.endpoint] });
@@ -258,6 +360,8 @@ async function main(): Promise<void> {
       };
     }, IDLE_RAW_WATCHERS);
 
+    const fan = await httpFanout(storage);
+
     const rawP99 = (results[0]!.p99 + results[results.length - 1]!.p99) / 2;
     const rawP50 = (results[0]!.p50 + results[results.length - 1]!.p50) / 2;
     const f = (x: number, d = 2): string => x.toFixed(d);
@@ -274,6 +378,12 @@ async function main(): Promise<void> {
     console.log(`target p99(1000 watchers) <= 5 x raw p99: ${f(at1000.p99)} <= ${f(5 * rawP99)} -> ${at1000.p99 <= 5 * rawP99 ? 'PASS' : 'FAIL'}`);
     console.log(`heap per idle cache watcher (consumer parked on next()), ${IDLE_WATCHERS} watchers: ${f(cacheBytes / 1024)} KB -> ${cacheBytes <= 20 * 1024 ? 'PASS' : 'FAIL'} (<= 20 KB)`);
     console.log(`heap per idle raw etcd3 watcher (for reference), ${IDLE_RAW_WATCHERS} watchers: ${f(rawBytes / 1024)} KB`);
+    console.log(
+      `\nHTTP fan-out (P12 shape): ${HTTP_CLIENT_PROCS * HTTP_PER_PROC} chunked streams in ${HTTP_CLIENT_PROCS} client processes, ${HTTP_RATE} creates/s for ${SECONDS} s`,
+    );
+    console.log(
+      `  deliveries ${fan.deliveries} of ${fan.expected}; send -> line received p50 ${f(fan.p50)} ms, p99 ${f(fan.p99)} ms (${f(fan.p99 / rawP99)} x raw single p99); server CPU ${f(fan.serverCpuUs, 1)} us per delivered event (writer included)`,
+    );
   } finally {
     raw.close();
     await storage.close().catch(() => undefined);

@@ -9,7 +9,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiWatchEvent, ApiWatcher } from '../watch/types';
-import { eventLine, errorEvent, toApiError } from '../watch/event-encoding';
+import { eventBytes, errorEvent, toApiError } from '../watch/event-encoding';
 import { hasStopNotifier } from '../watch/cache-watcher';
 import { ApiError, type Status } from '../api/errors';
 
@@ -36,9 +36,9 @@ function timeoutMs(seconds: number | undefined): number {
   return seconds !== undefined && seconds > 0 ? seconds * 1000 : defaultWatchTimeoutMs();
 }
 
-function encodeLine(ev: ApiWatchEvent, encode: WatchEventEncoder | undefined): string {
-  if (encode === undefined || ev.type === 'ERROR') return eventLine(ev);
-  return JSON.stringify(encode(ev)) + '\n';
+function encodeLine(ev: ApiWatchEvent, encode: WatchEventEncoder | undefined): Buffer {
+  if (encode === undefined || ev.type === 'ERROR') return eventBytes(ev);
+  return Buffer.from(JSON.stringify(encode(ev)) + '\n');
 }
 
 /** Stream `watcher` as a chunked HTTP response, one JSON object per line, flushed per event. */
@@ -72,11 +72,11 @@ export function serveWatch(
     try {
       for await (const ev of watcher) {
         if (res.destroyed) break;
-        let line: string;
+        let line: Buffer;
         try {
           line = encodeLine(ev, opts.encode);
         } catch (err) {
-          res.write(eventLine(errorEvent(toApiError(err))));
+          res.write(eventBytes(errorEvent(toApiError(err))));
           break;
         }
         if (!res.write(line)) await drained(res, watcher);
@@ -181,16 +181,17 @@ function streamToWebSocket(ws: WebSocket, target: WebSocketWatchTarget): void {
     try {
       for await (const ev of watcher) {
         if (ws.readyState !== ws.OPEN) break;
-        let line: string;
+        let line: Buffer;
         try {
           line = encodeLine(ev, encode);
         } catch (err) {
-          ws.send(eventLine(errorEvent(toApiError(err))));
+          ws.send(eventBytes(errorEvent(toApiError(err))), { binary: false });
           break;
         }
-        const payload = mode === 'base64' ? Buffer.from(line).toString('base64') : mode === 'binary' ? Buffer.from(line) : line;
+        const payload = mode === 'base64' ? line.toString('base64') : line;
+        const frame = { binary: mode === 'binary' };
         if (ws.bufferedAmount < WS_HIGH_WATER) {
-          ws.send(payload);
+          ws.send(payload, frame);
         } else {
           await new Promise<void>((resolve) => {
             let settled = false;
@@ -203,7 +204,7 @@ function streamToWebSocket(ws: WebSocket, target: WebSocketWatchTarget): void {
             };
             ws.once('close', settle);
             const unsubscribe = hasStopNotifier(watcher) ? watcher.onStop(settle) : () => undefined;
-            ws.send(payload, settle);
+            ws.send(payload, frame, settle);
           });
         }
       }

@@ -10,16 +10,24 @@ import type { KubeObject } from '../api/types';
 import { errors, isApiError, type ApiError } from '../api/errors';
 import { isStorageError } from '../storage/errors';
 
-const lines = new WeakMap<ApiWatchEvent, string>();
+const lines = new WeakMap<ApiWatchEvent, Buffer>();
 
-/** `{"type":...,"object":...}\n` for the event, cached per event object. */
-export function eventLine(ev: ApiWatchEvent): string {
+/**
+ * `{"type":...,"object":...}\n` as UTF-8 bytes, cached per event object. Bytes rather than a
+ * string, so writing it to N sockets does not re-encode it N times.
+ */
+export function eventBytes(ev: ApiWatchEvent): Buffer {
   let line = lines.get(ev);
   if (line === undefined) {
-    line = JSON.stringify(ev) + '\n';
+    line = Buffer.from(JSON.stringify(ev) + '\n');
     lines.set(ev, line);
   }
   return line;
+}
+
+/** The same line as a string. */
+export function eventLine(ev: ApiWatchEvent): string {
+  return eventBytes(ev).toString('utf8');
 }
 
 /** Annotation kube puts on the bookmark that ends the initial events of a streaming list. */
