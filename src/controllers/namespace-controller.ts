@@ -7,7 +7,7 @@
 import type { Namespace } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/types';
 import type { ApiClient, ResourcePath } from '../client/api-client';
-import { isNotFound, isConflict } from '../client/api-client';
+import { isNotFound } from '../client/api-client';
 import type { Informer } from '../client/informer';
 import { objectKey } from '../client/informer';
 import { QueueController } from './controller';
@@ -66,18 +66,23 @@ export class NamespaceController extends QueueController {
       }
     }
     if (remaining > 0) throw new StillTerminating(`namespace ${key}: ${remaining} objects still being deleted`);
-    const finalizers = (ns.spec?.finalizers ?? []).filter((f) => f !== 'kubernetes');
-    if ((ns.spec?.finalizers ?? []).length === finalizers.length) return;
     try {
       const live = await this.client.get<NsObj>({ resource: 'namespaces', name: key });
-      await this.client.update({ resource: 'namespaces', name: key, subresource: 'finalize' }, {
-        ...live,
-        spec: { ...live.spec, finalizers: (live.spec?.finalizers ?? []).filter((f) => f !== 'kubernetes') },
-      });
+      let current = live;
+      if ((live.spec?.finalizers ?? []).includes('kubernetes')) {
+        current = await this.client.update<NsObj>({ resource: 'namespaces', name: key, subresource: 'finalize' }, {
+          ...live,
+          spec: { ...live.spec, finalizers: (live.spec?.finalizers ?? []).filter((f) => f !== 'kubernetes') },
+        });
+      }
+      // As kube's namespace deleter: once no finalizer is left, delete again (uid precondition) so
+      // the server removes the object for good.
+      if ((current.spec?.finalizers ?? []).length === 0 && (current.metadata?.finalizers ?? []).length === 0) {
+        await this.client.delete({ resource: 'namespaces', name: key }, { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: current.metadata?.uid } });
+      }
     } catch (err) {
       if (isNotFound(err)) return;
-      if (isConflict(err)) throw err; // retried with backoff
-      throw err;
+      throw err; // conflicts included: retried with backoff
     }
   }
 }

@@ -6,7 +6,7 @@ const root = path.resolve(__dirname, '../..');
 
 /** Runs the real `km` entry point (TypeScript sources through tsx) and returns its exit and output. */
 function km(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'test/cli/km-entry.ts'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'test/cli/km-entry.ts'), ...args], {
     cwd: root,
     encoding: 'utf8',
     timeout: 30_000,

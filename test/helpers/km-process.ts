@@ -64,7 +64,7 @@ export async function startKm(component: string, opts: StartKmOptions = {}): Pro
     args.push(`${portFlag}=${port}`);
   }
   let out = '';
-  const proc = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'test/cli/km-entry.ts'), component, ...args], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/cli/km-entry.ts'), component, ...args], {
     cwd: root,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
