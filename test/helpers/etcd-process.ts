@@ -2,9 +2,10 @@
  * Real etcd processes for integration tests and benchmarks: free loopback ports, a temp data dir,
  * bounded health waits, and no process ever outliving the Node process that started it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type IncomingMessage, type ClientRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,9 +45,49 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+/** Client TLS material for a TLS etcd (file paths, as a server would be configured). */
+export interface EtcdClientTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+function tlsRequestOptions(tls: EtcdClientTls | undefined): RequestOptions {
+  if (tls === undefined) return {};
+  return { ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+}
+
+function anyRequest(url: string, opts: RequestOptions, cb: (res: IncomingMessage) => void): ClientRequest {
+  return url.startsWith('https:') ? httpsRequest(url, opts, cb) : request(url, opts, cb);
+}
+
+/**
+ * A throwaway CA, a server certificate for 127.0.0.1/localhost and a client certificate, made with
+ * the openssl CLI in `dir`.
+ */
+export function makeTestCerts(dir: string): { server: EtcdClientTls; client: EtcdClientTls } {
+  mkdirSync(dir, { recursive: true });
+  const f = (n: string): string => join(dir, n);
+  const ossl = (...args: string[]): void => {
+    execFileSync('openssl', args, { stdio: 'ignore' });
+  };
+  ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=km-test-ca', '-keyout', f('ca.key'), '-out', f('ca.crt'));
+  writeFileSync(f('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  writeFileSync(f('client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const who of ['server', 'client']) {
+    ossl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=km-test-${who}`, '-keyout', f(`${who}.key`), '-out', f(`${who}.csr`));
+    ossl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2',
+      '-extfile', f(`${who}.ext`), '-out', f(`${who}.crt`));
+  }
+  return {
+    server: { caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') },
+    client: { caFile: f('ca.crt'), certFile: f('client.crt'), keyFile: f('client.key') },
+  };
+}
+
+function httpGet(url: string, timeoutMs: number, tls?: EtcdClientTls): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', timeout: timeoutMs }, (res) => {
+    const req = anyRequest(url, { method: 'GET', timeout: timeoutMs, ...tlsRequestOptions(tls) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -61,7 +102,12 @@ function httpGet(url: string, timeoutMs: number): Promise<{ status: number; body
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Wait (bounded) until etcd's /health says true. */
-async function waitHealthy(endpoint: string, child: () => ChildProcess | undefined, timeoutMs: number): Promise<void> {
+async function waitHealthy(
+  endpoint: string,
+  child: () => ChildProcess | undefined,
+  timeoutMs: number,
+  tls?: EtcdClientTls,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
@@ -70,7 +116,7 @@ async function waitHealthy(endpoint: string, child: () => ChildProcess | undefin
       throw new Error(`etcd at ${endpoint} exited before becoming healthy: ${last}`);
     }
     try {
-      const res = await httpGet(`${endpoint}/health`, 1000);
+      const res = await httpGet(`${endpoint}/health`, 1000, tls);
       if (res.status === 200 && res.body.includes('"true"')) return;
       last = `${res.status} ${res.body}`;
     } catch (err) {
@@ -97,10 +143,12 @@ export class EtcdMember {
     readonly spec: MemberSpec,
     private readonly clusterArgs: string[],
     private readonly extraArgs: string[],
+    /** When set, the client port serves TLS and requires client certificates. */
+    private readonly tls?: { server: EtcdClientTls; client: EtcdClientTls },
   ) {}
 
   get endpoint(): string {
-    return `http://${HOST}:${this.spec.clientPort}`;
+    return `${this.tls !== undefined ? 'https' : 'http'}://${HOST}:${this.spec.clientPort}`;
   }
 
   get pid(): number | undefined {
@@ -115,12 +163,20 @@ export class EtcdMember {
   spawn(): void {
     if (this.running) throw new Error(`etcd ${this.spec.name} already running`);
     installExitHook();
-    const { name, dataDir, clientPort, peerPort } = this.spec;
+    const { name, dataDir, peerPort } = this.spec;
     const args = [
       '--name', name,
       '--data-dir', dataDir,
-      '--listen-client-urls', `http://${HOST}:${clientPort}`,
-      '--advertise-client-urls', `http://${HOST}:${clientPort}`,
+      '--listen-client-urls', this.endpoint,
+      '--advertise-client-urls', this.endpoint,
+      ...(this.tls !== undefined
+        ? [
+            '--cert-file', this.tls.server.certFile,
+            '--key-file', this.tls.server.keyFile,
+            '--trusted-ca-file', this.tls.server.caFile,
+            '--client-cert-auth',
+          ]
+        : []),
       '--listen-peer-urls', `http://${HOST}:${peerPort}`,
       '--initial-advertise-peer-urls', `http://${HOST}:${peerPort}`,
       '--log-level', 'error',
@@ -142,7 +198,7 @@ export class EtcdMember {
 
   async waitHealthy(timeoutMs = HEALTH_TIMEOUT_MS): Promise<void> {
     try {
-      await waitHealthy(this.endpoint, () => this.child, timeoutMs);
+      await waitHealthy(this.endpoint, () => this.child, timeoutMs, this.tls?.client);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${this.stderrTail}`);
     }
@@ -190,6 +246,8 @@ export interface EtcdProcess {
   readonly endpoint: string;
   readonly dataDir: string;
   readonly member: EtcdMember;
+  /** Client certificate, key and CA when started with `tls: true`. */
+  readonly tls?: EtcdClientTls;
   stop(): Promise<void>;
   kill9(): Promise<void>;
   /** Start again on the same ports and data dir (stops it first if still running); waits for health. */
@@ -201,6 +259,8 @@ export interface EtcdProcess {
 export interface EtcdStartOptions {
   /** Extra etcd flags, e.g. ['--quota-backend-bytes', '16777216']. */
   extraArgs?: string[];
+  /** Serve the client port over TLS with client-certificate auth (certificates made with openssl). */
+  tls?: boolean;
 }
 
 /** Start a single-member etcd on free loopback ports with a fresh temp data dir. */
@@ -208,10 +268,12 @@ export async function startEtcd(opts: EtcdStartOptions = {}): Promise<EtcdProces
   const root = mkdtempSync(join(tmpdir(), 'km-etcd-'));
   const [clientPort, peerPort] = [await freePort(), await freePort()];
   const spec: MemberSpec = { name: 'default', dataDir: join(root, 'data'), clientPort, peerPort };
+  const certs = opts.tls === true ? makeTestCerts(join(root, 'certs')) : undefined;
   const member = new EtcdMember(
     spec,
     ['--initial-cluster', `default=http://${HOST}:${peerPort}`, '--initial-cluster-state', 'new'],
     opts.extraArgs ?? [],
+    certs,
   );
   try {
     await member.start();
@@ -225,6 +287,7 @@ export async function startEtcd(opts: EtcdStartOptions = {}): Promise<EtcdProces
     endpoint: member.endpoint,
     dataDir: spec.dataDir,
     member,
+    ...(certs !== undefined ? { tls: certs.client } : {}),
     stop: () => member.stop(),
     kill9: () => member.kill9(),
     restart: async () => {

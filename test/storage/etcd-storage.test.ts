@@ -293,3 +293,28 @@ describe('EtcdStorage slow watch consumers', () => {
     }
   });
 });
+
+describe('EtcdStorage over TLS', () => {
+  it('talks to an https etcd that requires client certificates, given the CA, cert and key files', async () => {
+    const proc = await startEtcd({ tls: true });
+    const tls = proc.tls;
+    if (tls === undefined) throw new Error('helper did not return TLS material');
+    const storage = EtcdStorage.create({ endpoints: [proc.endpoint], ...tls, requestTimeoutMs: 3000 });
+    const withoutCert = EtcdStorage.create({ endpoints: [proc.endpoint], caFile: tls.caFile, requestTimeoutMs: 1000 });
+    try {
+      expect(proc.endpoint.startsWith('https://')).toBe(true);
+      const kv = await storage.create('/registry/tls/a', Buffer.from('secret'));
+      expect((await storage.get('/registry/tls/a')).modRevision).toBe(kv.modRevision);
+      const w = storage.watch('/registry/tls/', kv.modRevision - 1);
+      const first = await w[Symbol.asyncIterator]().next();
+      expect(first.value?.key).toBe('/registry/tls/a');
+      w.close();
+      // etcd rejects a client without a certificate: the call fails cleanly instead of hanging.
+      await expect(withoutCert.get('/registry/tls/a')).rejects.toMatchObject({ name: 'StorageError' });
+    } finally {
+      await withoutCert.close();
+      await storage.close();
+      await proc.cleanup();
+    }
+  });
+});
