@@ -152,6 +152,18 @@ function writeOptions(query: URLSearchParams, decodeIssues: string[]): WriteOpti
   };
 }
 
+/** Field path → position in a depth-first walk of the object (JSON key order). */
+function pathOrder(obj: unknown): Map<string, number> {
+  const order = new Map<string, number>();
+  const walk = (v: unknown, path: string): void => {
+    order.set(path, order.size);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (isRecord(v)) for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
+  };
+  walk(obj, '');
+  return order;
+}
+
 export class ResourceHandler {
   constructor(private readonly deps: HandlerDeps) {}
 
@@ -176,7 +188,10 @@ export class ResourceHandler {
           const t = result.typeErrors[0]!;
           throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${t.field}: ${t.message}`);
         }
-        issues.unshift(...result.unknownFields.map((f) => `unknown field "${f}"`));
+        // Report in document order, as kube's decoder meets them.
+        const order = pathOrder(decoded.obj);
+        const unknown = [...result.unknownFields].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+        issues.unshift(...unknown.map((f) => `unknown field "${f}"`));
       }
     }
     return { obj: decoded.obj, issues };
