@@ -95,7 +95,7 @@ export class EtcdStorage implements Storage {
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const prefixBuf = Buffer.from(prefix);
-    let start = prefixBuf;
+    let start = prefixBuf.length > 0 ? prefixBuf : Buffer.from([0]); // etcd rejects an empty key
     if (opts.continueFrom !== undefined && opts.continueFrom !== '') {
       // Exclusive: the smallest key after continueFrom is continueFrom + "\0".
       const after = Buffer.concat([Buffer.from(opts.continueFrom), Buffer.from([0])]);
@@ -115,7 +115,7 @@ export class EtcdStorage implements Storage {
   async count(prefix: string): Promise<number> {
     const p = Buffer.from(prefix);
     const res = await this.read(prefix, (deadline) =>
-      this.kv.range({ key: p, range_end: prefixEnd(p), count_only: true }, { deadline }),
+      this.kv.range({ key: p.length > 0 ? p : Buffer.from([0]), range_end: prefixEnd(p), count_only: true }, { deadline }),
     );
     return Number(res.count);
   }

@@ -72,8 +72,9 @@ export class EtcdWatch implements WatchStream {
     private readonly prefix: string,
     fromRevision: number,
   ) {
-    this.key = Buffer.from(prefix);
-    this.rangeEnd = prefixEnd(this.key);
+    const p = Buffer.from(prefix);
+    this.key = p.length > 0 ? p : Buffer.from([0]); // "" watches everything; etcd wants a non-empty key
+    this.rangeEnd = prefixEnd(p);
     if (fromRevision > 0) {
       this.lastRev = fromRevision;
     } else {
@@ -170,6 +171,7 @@ export class EtcdWatch implements WatchStream {
     this.deps.watchClient.watch().then(
       (stream) => {
         if (this.closed || this.failure !== undefined || attempt !== this.attempt) {
+          stream.on('error', () => undefined); // the CANCELLED that cancel() causes
           stream.end();
           stream.cancel();
           return;
