@@ -23,6 +23,7 @@ import type {
 import type { Registry } from '../registry/registry';
 import type { GenericStore } from '../registry/generic-store';
 import { BindingREST } from '../registry/subresources';
+import { pruneFields } from '../registry/object-util';
 import type { ApiWatchEvent } from '../watch/types';
 import { serveWatch } from './watch-http';
 import { readBody } from './body';
@@ -192,6 +193,7 @@ export class ResourceHandler {
         const order = pathOrder(decoded.obj);
         const unknown = [...result.unknownFields].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
         issues.unshift(...unknown.map((f) => `unknown field "${f}"`));
+        pruneFields(decoded.obj, unknown);
       }
     }
     return { obj: decoded.obj, issues };

@@ -147,6 +147,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
     prefix,
     logger,
     structural: schemas ? structuralValidator(schemas) : undefined,
+    unknownFields: schemas ? (info, obj) => schemas!.validate(info.group, info.version, info.kind, obj)?.unknownFields ?? [] : undefined,
     serviceAllocators: serviceAllocators(storage, prefix, opts.serviceClusterIpRange, opts.serviceNodePortRange),
     watchSource,
     printers: opts.printers ?? { pods: podPrinter },

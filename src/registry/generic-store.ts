@@ -28,7 +28,7 @@ import type {
 } from './rest';
 import type { Strategy } from './strategy';
 import { apiVersionOf, groupResourceOf } from './strategy';
-import { clone, deepEqual, generateName, metaOf, nowRfc3339 } from './object-util';
+import { clone, deepEqual, generateName, metaOf, nowRfc3339, pruneFields } from './object-util';
 import { interpretStorageError } from './storage-errors';
 import { decodeContinue, encodeContinue } from './continue-token';
 import { parseLabelSelector } from './selectors/label-selector';
@@ -68,6 +68,8 @@ export interface StoreDeps {
   logger?: StoreLogger;
   namespaceGate?: NamespaceGate;
   structural?: StructuralValidator;
+  /** Fields of an object its schema does not know (for fieldValidation of patched objects). */
+  unknownFields?: (info: ResourceInfo, obj: KubeObject) => string[];
   /** Created lazily per store (one watch cache per resource). */
   watchSource?: (store: GenericStore) => WatchSource;
 }
@@ -527,6 +529,7 @@ export class GenericStore implements RESTResource {
 
   async patchWith(strategy: Strategy, ctx: RequestContext, name: string, type: PatchType, body: Buffer, opts: PatchOptions): Promise<WriteResult> {
     const warnings = this.decodeWarnings(opts);
+    let patchWarnings: string[] = [];
     const allowCreate = type === 'apply' && strategy === this.strategy;
     const result = await this.guaranteedObjectUpdate(
       strategy,
@@ -537,6 +540,10 @@ export class GenericStore implements RESTResource {
           ? clone(old)
           : { apiVersion: this.apiVersion, kind: this.info.kind, metadata: this.info.namespaced ? { name, namespace: ctx.namespace } : { name } };
         const { patched, patchRv } = applyPatch({ type, original: base, body, info: this.info, name, force: opts.force, fieldManager: opts.fieldManager });
+        // fieldValidation applies to what the patch introduced (kube decodes the patched object).
+        const unknown = this.deps.unknownFields?.(this.info, patched) ?? [];
+        patchWarnings = this.decodeWarnings({ ...opts, decodeIssues: unknown.map((f) => `unknown field "${f}"`) });
+        pruneFields(patched, unknown);
         const meta = isRecord(patched.metadata) ? patched.metadata : (patched.metadata = {});
         if (patched.metadata && meta.name !== undefined && meta.name !== name)
           throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
@@ -547,7 +554,7 @@ export class GenericStore implements RESTResource {
       opts,
       allowCreate,
     );
-    result.warnings.unshift(...warnings);
+    result.warnings.unshift(...warnings, ...patchWarnings);
     return result;
   }
 

@@ -70,3 +70,32 @@ export function metaOf(obj: KubeObject): MutableMeta {
   if (!isRecord(obj.metadata)) obj.metadata = {};
   return obj.metadata as MutableMeta;
 }
+
+/** Split a Kubernetes field path (`spec.containers[0].foo`) into keys and indices. */
+function pathParts(path: string): (string | number)[] {
+  const parts: (string | number)[] = [];
+  for (const seg of path.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(seg);
+    if (!m) return [];
+    if (m[1]) parts.push(m[1]);
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) parts.push(Number(idx[1]));
+  }
+  return parts;
+}
+
+/**
+ * Drop fields the schema does not know (kube's decoder never keeps them: Go structs have no place
+ * for them), so Warn / Ignore store the same object kube would.
+ */
+export function pruneFields(obj: unknown, paths: string[]): void {
+  for (const p of paths) {
+    const parts = pathParts(p);
+    if (parts.length === 0) continue;
+    let cur: unknown = obj;
+    for (const part of parts.slice(0, -1)) {
+      cur = typeof part === 'number' ? (Array.isArray(cur) ? cur[part] : undefined) : isRecord(cur) ? cur[part] : undefined;
+    }
+    const last = parts[parts.length - 1]!;
+    if (typeof last === 'string' && isRecord(cur)) delete cur[last];
+  }
+}

@@ -31,6 +31,7 @@ export interface RegistryOptions {
   prefix?: string;
   logger?: StoreLogger;
   structural?: StructuralValidator;
+  unknownFields?: StoreDeps['unknownFields'];
   serviceAllocators?: ServiceAllocators;
   watchSource?: (store: GenericStore) => WatchSource;
   /** Table printers by resource (src/api/table), attached to the strategies. */
@@ -54,6 +55,7 @@ export class Registry {
       prefix: opts.prefix,
       logger: opts.logger,
       structural: opts.structural,
+      unknownFields: opts.unknownFields,
       namespaceGate: gate,
       watchSource: opts.watchSource,
     };
