@@ -26,7 +26,7 @@ import { mergePatch } from './merge-patch';
 import type { V1beta1Resource } from './resources';
 import { resources } from './resources';
 import { fieldSelectorToV1, labelSelectorToV1 } from './selectors';
-import { statusFromV1 } from './status';
+import { statusFromV1, statusToV1 } from './status';
 import { validate } from './validation';
 
 export interface V1beta1RouterDeps {
@@ -121,13 +121,19 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
     res.status(code).type('application/json').send(JSON.stringify(body));
   }
 
-  function fail(res: Response, err: unknown, v1Kind?: string): void {
+  /**
+   * Errors: a v1beta1 Status on the 0.14 paths. On kubectl's `/namespaces/{ns}/…` path the envelope
+   * stays v1, because client-go only decodes a v1 Status (anything else prints as "the server
+   * reported a conflict"); its field paths are still the v1beta1 ones of the document sent.
+   */
+  function fail(req: Request, res: Response, err: unknown, v1Kind?: string): void {
     const apiErr = err instanceof HttpFail ? err.apiError : err instanceof ApiError ? err : errors.internal(err);
     if (res.headersSent) {
       res.end();
       return;
     }
-    send(res, apiErr.code, statusFromV1(apiErr.status, v1Kind));
+    const beta = statusFromV1(apiErr.status, v1Kind);
+    send(res, apiErr.code, (req.params as Record<string, string>).ns !== undefined ? statusToV1(beta) : beta);
   }
 
   /** The object's own namespace must match the request's (0.14: 400). */
@@ -280,7 +286,7 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
       try {
         await fn(req, res, p);
       } catch (err) {
-        fail(res, err, v1Kind);
+        fail(req, res, err, v1Kind);
       }
     };
 

@@ -202,6 +202,18 @@ describe("kubectl's path for v1beta1 documents", () => {
     expect((await rest('pods').get(ns('prod'), 'kubectl-pod', {})).metadata?.name).toBe('kubectl-pod');
   });
 
+  test('errors on this path keep the v1 Status envelope (client-go decodes no other) with v1beta1 field paths', async () => {
+    const body = { ...nginx(), id: 'kubectl-pod', metadata: { namespace: 'prod' } };
+    const dup = await request(base).post('/api/v1beta1/namespaces/prod/pods').send(JSON.stringify(body));
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', reason: 'AlreadyExists', message: 'pods "kubectl-pod" already exists', details: { name: 'kubectl-pod' } });
+    const bad = { ...body, id: 'bad-name' } as Obj;
+    (((bad.desiredState as Obj).manifest as Obj).version as unknown) = 'v7';
+    const invalid = await request(base).post('/api/v1beta1/namespaces/prod/pods').send(JSON.stringify(bad));
+    expect(invalid.status).toBe(422);
+    expect(invalid.body).toMatchObject({ apiVersion: 'v1', reason: 'Invalid', details: { causes: [expect.objectContaining({ field: 'desiredState.manifest.version' })] } });
+  });
+
   test('dryRun=All answers like a create and stores nothing', async () => {
     const body = { ...nginx(), id: 'dry-pod', metadata: { namespace: 'prod' } };
     const res = await request(base).post('/api/v1beta1/namespaces/prod/pods?dryRun=All').send(JSON.stringify(body));
