@@ -49,7 +49,7 @@ function setupLogging(f: Flags): void {
   });
 }
 
-async function serve(f: Flags, banner: (url: string) => string): Promise<void> {
+async function serve(f: Flags, banner: (url: string) => string, withControllers = false): Promise<void> {
   setupLogging(f);
   const cfg = apiServerFlags(f);
   const storage = await createStorage({
@@ -70,8 +70,19 @@ async function serve(f: Flags, banner: (url: string) => string): Promise<void> {
     logger: log,
   });
   log.info(banner(api.url), { storage: storage.kind, dataDir: storage.kind === 'sqlite' ? cfg.dataDir : undefined });
+  // `km local`: the controllers run in the same process, still as HTTP clients of the API.
+  const controllers = withControllers
+    ? await (await import('../controllers/controller-manager')).startControllerManager({
+        servers: [api.url.replace('://0.0.0.0:', '://127.0.0.1:')],
+        address: '127.0.0.1',
+        port: 0,
+        leaderElect: f['leader-elect'] === true,
+        terminatedPodGcThreshold: 12500,
+      })
+    : undefined;
   onShutdownSignal(async () => {
     log.info('shutting down');
+    await controllers?.stop();
     compactor?.stop();
     await api.close();
     await storage.close();
@@ -83,5 +94,5 @@ export async function runApiServer(f: Flags): Promise<void> {
 }
 
 export async function runLocal(f: Flags): Promise<void> {
-  await serve(f, (url) => `km local: API server on ${url} (embedded store). Try: kubectl --server=${url} get pods`);
+  await serve(f, (url) => `km local: API server on ${url} (embedded store) with controllers. Try: kubectl --server=${url} get pods`, true);
 }
