@@ -106,6 +106,26 @@ describe('EtcdStorage outages', () => {
     expect(b.modRevision).toBeGreaterThan(kv.modRevision);
   });
 
+  it('calls to a stalled etcd (SIGSTOP) fail with Timeout at the deadline, and work again after SIGCONT', async () => {
+    const kv = await storage.create('/registry/stall/a', Buffer.from('1'));
+    proc.member.pause();
+    try {
+      for (const op of [() => storage.get('/registry/stall/a'), () => storage.create('/registry/stall/b', Buffer.from('2'))]) {
+        const outcome = await outcomeWithin(
+          op().then(
+            () => 'succeeded',
+            (err: unknown) => (isStorageError(err) ? err.code : `non-storage error: ${String(err)}`),
+          ),
+          10_000,
+        );
+        expect(outcome).toBe('Timeout');
+      }
+    } finally {
+      proc.member.resume();
+    }
+    expect((await storage.get('/registry/stall/a')).modRevision).toBe(kv.modRevision);
+  });
+
   it('a watch across an etcd kill -9 and restart either continues with no gap and no duplicate, or ends with an error', async () => {
     const prefix = '/registry/pods/';
     const r0 = await storage.currentRevision();
