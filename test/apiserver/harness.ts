@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type http from 'node:http';
 import { SqliteStorage } from '../../src/storage/sqlite-storage';
+import { EtcdStorage } from '../../src/storage/etcd-storage';
+import type { Storage } from '../../src/storage/interface';
+import { startEtcd } from '../helpers/etcd-process';
 import { createApiApp, startApiServer } from '../../src/apiserver/server';
 import type { ApiApp, ApiAppOptions } from '../../src/apiserver/server';
 
@@ -34,15 +37,24 @@ export async function startHarness(opts: Partial<ApiAppOptions> = {}): Promise<H
 export interface LiveServer {
   url: string;
   server: http.Server;
-  storage: SqliteStorage;
+  storage: Storage;
   close(): Promise<void>;
 }
 
-/** A listening server on 127.0.0.1 (for real-HTTP clients). */
-export async function startLive(opts: { serviceClusterIpRange?: string } = {}): Promise<LiveServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-live-'));
-  const storage = SqliteStorage.open({ dataDir, synchronous: 'NORMAL' });
-  const s = await startApiServer({ storage, address: '127.0.0.1', port: 0, ...opts });
+/** A listening server on 127.0.0.1 (for real-HTTP clients), over SQLite or a real etcd process. */
+export async function startLive(opts: { serviceClusterIpRange?: string; backend?: 'sqlite' | 'etcd' } = {}): Promise<LiveServer> {
+  let storage: Storage;
+  let cleanup: () => Promise<void>;
+  if (opts.backend === 'etcd') {
+    const etcd = await startEtcd();
+    storage = EtcdStorage.create({ endpoints: [etcd.endpoint] });
+    cleanup = () => etcd.cleanup();
+  } else {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-live-'));
+    storage = SqliteStorage.open({ dataDir, synchronous: 'NORMAL' });
+    cleanup = async () => fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const s = await startApiServer({ storage, address: '127.0.0.1', port: 0, serviceClusterIpRange: opts.serviceClusterIpRange });
   return {
     url: s.url,
     server: s.server,
@@ -50,7 +62,7 @@ export async function startLive(opts: { serviceClusterIpRange?: string } = {}): 
     async close() {
       await s.close();
       await storage.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await cleanup();
     },
   };
 }
