@@ -7,10 +7,12 @@
  * a gap would silently corrupt the client's cache).
  */
 import type { KubeObject } from '../api/types';
+import type { WatchEvent, WatchStream } from '../storage/interface';
 import type { ApiWatchEvent, ApiWatcher } from './types';
 import type { RingBuffer } from './ring-buffer';
 import type { HistoryEntry } from './history-entry';
 import { bookmarkEvent, errorEvent, tooOldResourceVersion } from './event-encoding';
+import { isStorageError } from '../storage/errors';
 
 /** What a watcher needs from its cache. */
 export interface WatcherHost {
@@ -21,6 +23,10 @@ export interface WatcherHost {
   readonly cacheRevision: number;
   readonly objectKind: { apiVersion?: string; kind?: string };
   unregister(w: CacheWatcher): void;
+  /** A raw storage watch from `revision`, for a resume older than the ring (see startBacklog). */
+  openBacklog(revision: number): WatchStream;
+  /** A storage event as the history entry the cache would have made of it (undefined if undecodable). */
+  entryFromStorage(ev: WatchEvent): HistoryEntry | undefined;
 }
 
 export interface CacheWatcherOptions {
@@ -61,6 +67,8 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
   private closed = false;
   private waiter: (() => void) | null = null;
   private stopListeners: Array<() => void> | null = null;
+  /** While replaying from storage (resume older than the ring): the raw stream and its iterator. */
+  private backlog: { stream: WatchStream; it: AsyncIterator<WatchEvent>; from: number } | null = null;
 
   constructor(
     private readonly host: WatcherHost,
@@ -90,7 +98,7 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
   /** Events appended since this watcher last read, not counting the backlog it started with. */
   lag(headSeq: number): number {
     // While preparing (waiting for freshness) the start point is not fixed yet; the ring bound still applies.
-    if (this.preparing !== null) return 0;
+    if (this.preparing !== null || this.backlog !== null) return 0;
     return headSeq - Math.max(this.cursor, this.startSeq);
   }
 
@@ -116,6 +124,20 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
     this.initial = initial;
     this.initialIndex = 0;
     this.endBookmark = endBookmark ? minRevision : null;
+  }
+
+  /**
+   * Resume from a revision the ring no longer holds: replay storage's own history from there, and
+   * switch to the ring at the first change the ring also covers. Storage answers Expired (-> 410)
+   * when the revision was compacted, so a resume inside the compaction window never 410s.
+   */
+  startBacklog(revision: number): void {
+    const stream = this.host.openBacklog(revision);
+    this.backlog = { stream, it: stream[Symbol.asyncIterator](), from: revision };
+    this.cursor = this.host.ring.headSeq;
+    this.startSeq = this.cursor;
+    this.minRevision = revision;
+    this.lastRevision = revision;
   }
 
   /** Wake the consumer if it waits for new history. */
@@ -179,6 +201,11 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
         await this.preparing;
         continue;
       }
+      if (this.backlog !== null) {
+        const ev = await this.pullBacklog();
+        if (ev !== undefined) return { value: ev, done: false };
+        continue;
+      }
       const ev = this.poll();
       if (ev !== undefined) return { value: ev, done: false };
       if (this.finalEvent !== null) continue;
@@ -232,7 +259,47 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
     return undefined;
   }
 
+  /** One step of the storage replay: an event to deliver, or undefined (filtered, switched, ended). */
+  private async pullBacklog(): Promise<ApiWatchEvent | undefined> {
+    const b = this.backlog!;
+    let r: IteratorResult<WatchEvent>;
+    try {
+      r = await b.it.next();
+    } catch (err) {
+      this.endBacklog();
+      // Word the 410 with the client's resourceVersion, as kube does (not the backend's start revision).
+      this.terminate(errorEvent(isStorageError(err, 'Expired') ? tooOldResourceVersion(b.from, err.revision ?? this.host.historyStart) : err));
+      return undefined;
+    }
+    if (this.backlog !== b) return undefined; // closed meanwhile
+    if (r.done) {
+      this.endBacklog();
+      if (!this.stopped) this.terminate(errorEvent(new Error('storage watch ended during replay')));
+      return undefined;
+    }
+    const entry = this.host.entryFromStorage(r.value);
+    const rev = r.value.modRevision;
+    if (rev >= this.host.historyStart) {
+      // The ring holds (or, if this stream is ahead of the cache's, will hold) every change after
+      // `rev`: continue from there without storage; changes up to `rev` are skipped by revision.
+      this.endBacklog();
+      this.cursor = this.host.ring.lowerBound((e) => e.revision <= rev);
+      this.startSeq = this.cursor;
+      this.minRevision = rev;
+    }
+    this.lastRevision = rev;
+    if (entry === undefined || !entry.key.startsWith(this.opts.keyPrefix)) return undefined;
+    return entry.viewFor(this.opts.filter);
+  }
+
+  private endBacklog(): void {
+    const b = this.backlog;
+    this.backlog = null;
+    b?.stream.close();
+  }
+
   private release(): void {
+    this.endBacklog();
     this.initial = null;
     this.host.unregister(this);
     const listeners = this.stopListeners;

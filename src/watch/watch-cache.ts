@@ -41,6 +41,12 @@ export interface WatchCacheOptions {
   bufferPerWatcher?: number;
   /** kind/apiVersion stamped on BOOKMARK objects (else taken from a cached object). */
   objectKind?: { apiVersion: string; kind: string };
+  /**
+   * Resume watches older than the ring from storage's history (default true), so a restarted
+   * server or a long-disconnected client gets no 410 inside the compaction window. false = kube's
+   * behaviour: 410 for anything the ring does not hold.
+   */
+  storageReplay?: boolean;
   /** Page size for the initial list and re-lists. */
   listPageSize?: number;
   /** How long a watch from a future resourceVersion waits before its 504 (kube: 3 s). */
@@ -267,7 +273,9 @@ export class WatchCache implements WatcherHost {
       return w;
     }
     if (rv < this.historyStart) {
-      w.terminate(errorEvent(tooOldResourceVersion(rv, this.historyStart)));
+      // Older than the ring: replay from storage's history (410 only if storage compacted it).
+      if (this.opts.storageReplay === false) w.terminate(errorEvent(tooOldResourceVersion(rv, this.historyStart)));
+      else w.startBacklog(rv);
       return w;
     }
     if (rv <= this.cacheRevision) {
@@ -288,6 +296,22 @@ export class WatchCache implements WatcherHost {
       clearInterval(this.bookmarkTimer);
       this.bookmarkTimer = null;
     }
+  }
+
+  openBacklog(revision: number): WatchStream {
+    return this.opts.storage.watch(this.opts.prefix, revision);
+  }
+
+  entryFromStorage(ev: WatchEvent): HistoryEntry | undefined {
+    const kv: KeyValue = { key: ev.key, value: ev.value, createRevision: ev.createRevision, modRevision: ev.modRevision };
+    const obj = this.decodeSafe(kv);
+    if (obj === undefined) return undefined;
+    if (ev.type === 'delete') return new HistoryEntry(ev.modRevision, ev.key, 'DELETED', obj, undefined);
+    const prev =
+      ev.prevValue !== undefined
+        ? this.decodeSafe({ key: ev.key, value: ev.prevValue, createRevision: ev.createRevision, modRevision: ev.modRevision })
+        : undefined;
+    return new HistoryEntry(ev.modRevision, ev.key, ev.isCreate ? 'ADDED' : 'MODIFIED', obj, prev);
   }
 
   // --- storage side -------------------------------------------------------------------------------

@@ -177,9 +177,9 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     w.close();
   });
 
-  test('a resourceVersion older than the history gets one 410 Expired ERROR and the stream ends', async () => {
+  test('with storage replay off (kube), a resourceVersion older than the ring gets one 410 Expired ERROR and the stream ends', async () => {
     const prefix = freshPrefix('expired');
-    const cache = await started(prefix, { historySize: 10 });
+    const cache = await started(prefix, { historySize: 10, storageReplay: false });
     const revs: number[] = [];
     for (let i = 0; i < 30; i++) revs.push((await storage.create(`${prefix}ns/p${i}`, pod('ns', `p${i}`))).modRevision);
     expect(await eventually(() => cache.resourceVersion === revs[29])).toBe(true);
@@ -198,10 +198,42 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     expect(cache.watcherCount).toBe(0);
   });
 
-  test('after compaction, a cache started later answers 410 for a resourceVersion before its history', async () => {
+  test('a resume older than the ring replays from storage history, then continues live from the ring, with no gap', async () => {
+    const prefix = freshPrefix('replay');
+    const cache = await started(prefix, { historySize: 10 });
+    const rv0 = cache.resourceVersion;
+    const raw = storage.watch(prefix, rv0);
+    const isEven = (o: KubeObject): boolean => Number(labelsOf(o).n) % 2 === 0;
+    let prev = await storage.create(`${prefix}ns/flip`, pod('ns', 'flip', { n: '0' }));
+    for (let i = 0; i < 30; i++) {
+      await storage.create(`${prefix}ns/p${i}`, pod('ns', `p${i}`, { n: String(i) }));
+      prev = await storage.update(`${prefix}ns/flip`, pod('ns', 'flip', { n: String(i + 1) }), prev.modRevision);
+    }
+    expect(await eventually(() => cache.resourceVersion === prev.modRevision)).toBe(true);
+    const all = cache.watch({ resourceVersion: String(rv0) });
+    const even = cache.watch({ resourceVersion: String(rv0), filter: isEven });
+    expect(cache.watcherCount).toBe(2);
+    // Live changes after the replay started must follow without a gap or duplicate.
+    const live = await storage.create(`${prefix}ns/live`, pod('ns', 'live', { n: '100' }));
+    const history = await takeRawUntil(raw, live.modRevision);
+    raw.close();
+    expect(history).toHaveLength(62);
+    expect((await take(all, 62)).map(summarize)).toEqual(history.map(summarizeRaw));
+    expect(await nextEvent(all, 100)).toBe('timeout');
+    const expectedEven = expectedFiltered(history, rv0, isEven);
+    expect((await take(even, expectedEven.length)).map(summarize)).toEqual(expectedEven);
+    expect(await nextEvent(even, 100)).toBe('timeout');
+    all.close();
+    even.close();
+    expect(cache.watcherCount).toBe(0);
+  });
+
+  test('after compaction, a resourceVersion before the compacted revision gets 410 Expired', async () => {
     const prefix = freshPrefix('compact');
     const first = await storage.create(`${prefix}ns/a`, pod('ns', 'a'));
-    await storage.update(`${prefix}ns/a`, pod('ns', 'a', { v: '2' }), first.modRevision);
+    const second = await storage.update(`${prefix}ns/a`, pod('ns', 'a', { v: '2' }), first.modRevision);
+    await storage.update(`${prefix}ns/a`, pod('ns', 'a', { v: '3' }), second.modRevision);
+    // The change right after `first` (second) is gone: resuming from `first` cannot be exact.
     await storage.compact(await storage.currentRevision());
     const cache = await started(prefix);
     const w = cache.watch({ resourceVersion: String(first.modRevision) });
