@@ -187,14 +187,17 @@ async function benchGet(c: Ctx, apiPath: (i: number) => string, rawKey: (i: numb
     ['GET pod, resourceVersion=0', a0, 'p50 <= 0.8', 0.8],
   ] as const) {
     const r50 = pct(xs, 50) / pct(raw, 50);
+    // An in-process SQLite read takes microseconds: a ratio means nothing there, so the embedded
+    // store gets benchmarks.md's additive goal (S2 style) instead.
+    const additive = c.store === 'sqlite';
     rows.push({
       store: c.store,
       name: `${label}, p50 / p99 ms`,
       api: cell(xs),
       raw: cell(raw),
       ratio: `${fmt(r50, 2)} / ${fmt(pct(xs, 99) / pct(raw, 99), 2)}`,
-      target,
-      pass: r50 <= limit,
+      target: additive ? 'p50 <= raw + 0.5 ms' : target,
+      pass: additive ? pct(xs, 50) <= pct(raw, 50) + 0.5 : r50 <= limit,
     });
   }
 }
