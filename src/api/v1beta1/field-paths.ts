@@ -55,6 +55,7 @@ function podSpecPath(rest: string, state: string, top: string): string | undefin
 
 const PER_KIND: Record<string, Rule[]> = {
   Pod: [
+    [/^spec$/, 'desiredState'],
     [/^spec(\..*)$/, (p, rest) => podSpecPath(rest!, 'desiredState', '') ?? p!],
     [/^status\.phase$/, 'currentState.status'],
     [/^status\.conditions(.*)$/, 'currentState.Condition$1'],
@@ -75,6 +76,7 @@ const PER_KIND: Record<string, Rule[]> = {
     [/^spec\.(.*)$/, '$1'],
   ],
   ReplicationController: [
+    [/^spec$/, 'desiredState'],
     [/^spec\.replicas$/, 'desiredState.replicas'],
     [/^spec\.selector(.*)$/, 'desiredState.replicaSelector$1'],
     [/^spec\.template\.metadata\.(labels|annotations)(.*)$/, 'desiredState.podTemplate.$1$2'],

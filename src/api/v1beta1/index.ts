@@ -16,3 +16,4 @@ export { V1BETA1_FIELDS_ANNOTATION } from './common';
 export { v1beta1ResourceInfos } from './discovery';
 export { v1beta1Router } from './router';
 export type { V1beta1RouterDeps } from './router';
+export { attachV1beta1WebSocketWatch, watchForUrl } from './watch-target';

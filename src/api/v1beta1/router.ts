@@ -21,13 +21,13 @@ import type { Obj } from './common';
 import { API_VERSION, compact, str } from './common';
 import { fromV1, toV1, toV1ForUpdate } from './convert';
 import { applyDefaults } from './defaults';
-import { convertWatcher, listFromV1 } from './list';
+import { listFromV1 } from './list';
 import { mergePatch } from './merge-patch';
-import type { V1beta1Resource } from './resources';
 import { resources } from './resources';
-import { fieldSelectorToV1, labelSelectorToV1 } from './selectors';
 import { statusFromV1, statusToV1 } from './status';
 import { validate } from './validation';
+import type { QueryParam, Target } from './watch-target';
+import { itemNamespace, listNamespace, openWatch, pathNotFound, resolveTarget, resourceVersionOf, selectorsOf } from './watch-target';
 
 export interface V1beta1RouterDeps {
   /** The registry's RESTResource for a v1 resource name ('pods', 'nodes', 'pods/binding', …). */
@@ -35,19 +35,6 @@ export interface V1beta1RouterDeps {
 }
 
 const BODY_LIMIT = '3mb';
-
-class HttpFail extends Error {
-  constructor(readonly apiError: ApiError) {
-    super(apiError.message);
-  }
-}
-
-const notFoundPath = (): ApiError => {
-  const e = errors.notFound({ group: '', resource: '' }, '');
-  e.status.message = 'the server could not find the requested resource';
-  e.status.details = {};
-  return e;
-};
 
 function query(req: Request, name: string): string | undefined {
   const v = (req.query as Record<string, unknown>)[name];
@@ -94,27 +81,17 @@ function withMetadata(b: Obj, v: KubeObject): Obj {
   return meta ? { ...b, metadata: meta } : b;
 }
 
-interface Target {
-  res: V1beta1Resource;
-  rest: RESTResource;
-  /** Namespace named by the request: path segment or `namespace` query param (undefined if none). */
-  namespace: string | undefined;
-}
-
 export function v1beta1Router(deps: V1beta1RouterDeps): Router {
   const router = express.Router();
   router.use(express.raw({ type: () => true, limit: BODY_LIMIT }));
 
-  function target(req: Request, resourceName: string, pathNamespace?: string): Target {
-    const res = Object.prototype.hasOwnProperty.call(resources, resourceName) ? resources[resourceName] : undefined;
-    const rest = res ? deps.resources(res.v1Resource) : undefined;
-    if (!res || !rest) throw new HttpFail(notFoundPath());
-    const namespace = res.namespaced ? (pathNamespace ?? query(req, 'namespace')) : undefined;
-    return { res, rest, namespace };
-  }
-
-  const itemNs = (t: Target): string => (t.res.namespaced ? t.namespace || 'default' : '');
-  const listNs = (t: Target): string => (t.res.namespaced ? (t.namespace ?? '') : '');
+  const q =
+    (req: Request): QueryParam =>
+    (name) =>
+      query(req, name);
+  const target = (req: Request, resourceName: string, pathNamespace?: string): Target => resolveTarget(deps.resources, resourceName, q(req), pathNamespace);
+  const itemNs = itemNamespace;
+  const listNs = listNamespace;
   const ctxOf = (req: Request, namespace: string): RequestContext => ({ namespace, userAgent: req.get('user-agent') });
 
   function send(res: Response, code: number, body: unknown): void {
@@ -127,7 +104,7 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
    * reported a conflict"); its field paths are still the v1beta1 ones of the document sent.
    */
   function fail(req: Request, res: Response, err: unknown, v1Kind?: string): void {
-    const apiErr = err instanceof HttpFail ? err.apiError : err instanceof ApiError ? err : errors.internal(err);
+    const apiErr = err instanceof ApiError ? err : errors.internal(err);
     if (res.headersSent) {
       res.end();
       return;
@@ -149,33 +126,15 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
       throw errors.badRequest(`the kind "${kind}" of the provided object does not match the resource "${t.res.name}"`);
   }
 
-  function selectors(req: Request, t: Target, name?: string): { labelSelector?: string; fieldSelector?: string } {
-    const labelSelector = labelSelectorToV1(query(req, 'labels') ?? query(req, 'labelSelector'));
-    let fieldSelector = fieldSelectorToV1(t.res.v1Kind, query(req, 'fields') ?? query(req, 'fieldSelector'));
-    if (name !== undefined) fieldSelector = [`metadata.name=${name}`, fieldSelector].filter(Boolean).join(',');
-    return compact({ labelSelector, fieldSelector }) ?? {};
-  }
-
-  function resourceVersionParam(req: Request): string | undefined {
-    const rv = query(req, 'resourceVersion');
-    return rv === undefined || rv === '' ? undefined : rv;
-  }
-
   async function list(req: Request, res: Response, t: Target): Promise<void> {
     const ns = listNs(t);
-    const out = await t.rest.list(ctxOf(req, ns), { ...selectors(req, t), resourceVersion: resourceVersionParam(req) });
+    const out = await t.rest.list(ctxOf(req, ns), { ...selectorsOf(q(req), t), resourceVersion: resourceVersionOf(q(req)) });
     send(res, 200, listFromV1(t.res.v1Kind, out, { namespace: ns }));
   }
 
   async function watch(req: Request, res: Response, t: Target, name?: string): Promise<void> {
-    const ns = name !== undefined ? itemNs(t) : listNs(t);
-    const timeout = Number(query(req, 'timeoutSeconds'));
-    const watcher = await t.rest.watch(ctxOf(req, ns), {
-      ...selectors(req, t, name),
-      resourceVersion: resourceVersionParam(req),
-      timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined,
-    });
-    serveWatch(req, res, convertWatcher(t.res.v1Kind, watcher), { timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : undefined });
+    const w = await openWatch(t, q(req), req.get('user-agent'), name);
+    serveWatch(req, res, w.watcher, { timeoutSeconds: w.timeoutSeconds });
   }
 
   async function create(req: Request, res: Response, t: Target): Promise<void> {
@@ -302,7 +261,7 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
     handle(async (req, res, p) => {
       const t = target(req, 'pods');
       const statusRest = deps.resources('pods/status');
-      if (!statusRest) throw new HttpFail(notFoundPath());
+      if (!statusRest) throw pathNotFound();
       await replace(req, res, t, p.id!, bodyOf(req), statusRest);
     }),
   );

@@ -11,7 +11,9 @@ import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import type { KubeObject } from '../../../src/api/types';
+import WebSocket from 'ws';
 import { v1beta1Router } from '../../../src/api/v1beta1/router';
+import { attachV1beta1WebSocketWatch } from '../../../src/api/v1beta1/watch-target';
 import type { ApiApp } from '../../../src/apiserver/server';
 import { createApiApp } from '../../../src/apiserver/server';
 import type { Registry } from '../../../src/registry/registry';
@@ -44,6 +46,7 @@ beforeAll(async () => {
   app.use('/api/v1beta1', v1beta1Router({ resources: (r) => registry.lookup('', 'v1', r) }));
   app.use(api.app);
   server = app.listen(0, '127.0.0.1');
+  attachV1beta1WebSocketWatch(server, (r) => registry.lookup('', 'v1', r));
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -354,6 +357,18 @@ describe('binding and status through v1beta1', () => {
   });
 });
 
+describe('pod status through v1beta1', () => {
+  test('PUT /pods/{id}/status stores currentState as the v1 status (Running, podIP, Ready condition)', async () => {
+    const b = (await request(base).get('/api/v1beta1/pods/nginx-id-01')).body as Obj;
+    b.currentState = { ...(b.currentState as Obj), status: 'Running', podIP: '172.17.6.20', hostIP: '10.22.211.18', Condition: [{ kind: 'Ready', status: 'Full' }] };
+    const res = await request(base).put('/api/v1beta1/pods/nginx-id-01/status').send(JSON.stringify(b));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ currentState: { status: 'Running', podIP: '172.17.6.20', Condition: [{ kind: 'Ready', status: 'Full' }] } });
+    const v = await rest('pods').get(ns('default'), 'nginx-id-01', {});
+    expect(v.status).toMatchObject({ phase: 'Running', podIP: '172.17.6.20', hostIP: '10.22.211.18', conditions: [expect.objectContaining({ type: 'Ready', status: 'True' })] });
+  });
+});
+
 describe('other kinds', () => {
   test('minions are cluster scoped, read back as Minion with a plain selfLink, and are nodes in v1', async () => {
     const res = await request(base).post('/api/v1beta1/minions').send(JSON.stringify({ kind: 'Minion', id: 'agent-1', hostIP: '10.22.211.18', labels: { zone: 'a' } }));
@@ -491,6 +506,31 @@ describe('watch', () => {
       expect(ev.object).toMatchObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'for-v1' }, spec: { containers: [expect.objectContaining({ name: 'nginx-01' })] } });
     } finally {
       w.close();
+    }
+  });
+
+  test('a WebSocket upgrade on a v1beta1 watch URL sends the same v1beta1 events as frames', async () => {
+    const rv = await storage.currentRevision();
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/api/v1beta1/watch/pods?namespace=prod&resourceVersion=${rv}`);
+    try {
+      const frames: Obj[] = [];
+      const first = new Promise<Obj>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('no frame within 10 s')), 10_000);
+        ws.on('message', (data) => {
+          frames.push(JSON.parse(String(data)) as Obj);
+          clearTimeout(t);
+          resolve(frames[0]!);
+        });
+        ws.on('error', reject);
+      });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      await rest('pods').create(ns('prod'), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ws-pod', namespace: 'prod' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, W);
+      expect(await first).toMatchObject({ type: 'ADDED', object: { kind: 'Pod', apiVersion: 'v1beta1', id: 'ws-pod' } });
+    } finally {
+      ws.close();
     }
   });
 

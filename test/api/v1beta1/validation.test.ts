@@ -88,6 +88,7 @@ describe('v1beta1 validation names v1beta1 field paths', () => {
 describe('v1 field paths from the registry map back to v1beta1 paths', () => {
   test.each([
     ['Pod', 'metadata.name', 'id'],
+    ['Pod', 'spec', 'desiredState'],
     ['Pod', 'metadata.labels', 'labels'],
     ['Pod', 'spec.containers[0].name', 'desiredState.manifest.containers[0].name'],
     ['Pod', 'spec.containers[0].args', 'desiredState.manifest.containers[0].command'],
