@@ -31,6 +31,19 @@ function installExitHook(): void {
   });
 }
 
+/**
+ * A tiny shell that SIGKILLs `pid` when its stdin closes, i.e. when this Node process dies for any
+ * reason, including SIGKILL, where no 'exit' hook runs. Unref'd so it never keeps Node alive.
+ */
+function deathGuard(pid: number | undefined): ChildProcess | undefined {
+  if (pid === undefined) return undefined;
+  const guard = spawn('/bin/sh', ['-c', `read _ ; kill -9 ${pid} 2>/dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] });
+  guard.on('error', () => undefined);
+  guard.unref();
+  (guard.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
+  return guard;
+}
+
 /** An ephemeral loopback port. There is a tiny race until etcd binds it; callers start within ms. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -190,8 +203,13 @@ export class EtcdMember {
     child.stderr?.on('data', (c: string) => {
       this.stderrTail = (this.stderrTail + c).slice(-4000);
     });
-    child.on('exit', () => live.delete(child));
-    child.on('error', () => live.delete(child));
+    const guard = deathGuard(child.pid);
+    const reap = (): void => {
+      live.delete(child);
+      guard?.kill('SIGKILL');
+    };
+    child.on('exit', reap);
+    child.on('error', reap);
     live.add(child);
     this.child = child;
   }
