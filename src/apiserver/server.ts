@@ -14,6 +14,7 @@ import { loadSchemaSet } from '../api/schemas';
 import type { SchemaSet } from '../api/schemas';
 import { discoveryRouter } from '../api/discovery';
 import { openapiRouter } from '../api/openapi';
+import { v1beta1Router } from '../api/v1beta1/router';
 import type { Printer } from '../api/table/types';
 import { podPrinter } from '../api/table/pod-printer';
 import type { Storage } from '../storage/interface';
@@ -191,7 +192,8 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   app.use(discoveryRouter(registry.infos()));
   if (schemas) app.use(openapiRouter(registry.infos(), { version: GIT_VERSION, schemas }));
 
-  app.all('/api/v1', (_req, _res, next) => next());
+  // The legacy v1beta1 API (src/api/v1beta1) converts to and from the same v1 registry.
+  app.use('/api/v1beta1', v1beta1Router({ resources: (r) => registry.lookup('', 'v1', r) }));
   app.all(/^\/api\/v1\/(.+)$/, async (req: Request, res: Response) => {
     await handler.handle(req, res, '', 'v1', segmentsOf(req.path, '/api/v1/'));
   });
