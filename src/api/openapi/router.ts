@@ -51,7 +51,7 @@ export function openapiRouter(resources: ResourceInfo[], opts: OpenApiRouterOpti
   let v2: { proto: Buffer; json: Buffer; etag: string } | undefined;
   const getV2 = (): { proto: Buffer; json: Buffer; etag: string } => {
     if (!v2) {
-      const doc = buildSwagger(schemas, version);
+      const doc = buildSwagger(schemas, version, getV3().documents());
       const proto = encodeSwaggerProtobuf(doc);
       v2 = { proto, json: Buffer.from(JSON.stringify(doc)), etag: createHash('sha512').update(proto).digest('hex').toUpperCase() };
     }

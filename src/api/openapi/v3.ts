@@ -25,11 +25,11 @@ export interface OpenApiV3Document {
   components: { schemas: Record<string, JSONSchema> };
 }
 
-interface MediaContent {
+export interface MediaContent {
   [mediaType: string]: { schema: JSONSchema };
 }
 
-interface Operation {
+export interface Operation {
   tags: string[];
   description: string;
   operationId: string;
@@ -40,7 +40,7 @@ interface Operation {
   'x-kubernetes-group-version-kind': { group: string; version: string; kind: string };
 }
 
-interface PathItem {
+export interface PathItem {
   get?: Operation;
   put?: Operation;
   post?: Operation;
@@ -60,6 +60,8 @@ export interface GroupVersionDoc {
 export interface OpenApiV3Set {
   index(): { paths: Record<string, { serverRelativeURL: string }> };
   doc(key: string): GroupVersionDoc | undefined;
+  /** The documents as objects (for the v2 document's paths). */
+  documents(): OpenApiV3Document[];
 }
 
 interface Placed {
@@ -110,8 +112,10 @@ const ref = (name: string): JSONSchema => ({ $ref: SCHEMA_REF_PREFIX + name });
 export function buildOpenApiV3(resources: ResourceInfo[], schemas: SchemaSet, info: OpenApiInfo): OpenApiV3Set {
   const placed = placeResources(resources);
   const docs = new Map<string, GroupVersionDoc>();
+  const objects: OpenApiV3Document[] = [];
   for (const [key, list] of placed) {
     const doc = buildGroupVersionDoc(list, schemas, info);
+    objects.push(doc);
     const body = Buffer.from(JSON.stringify(doc));
     docs.set(key, { key, body, hash: createHash('sha512').update(body).digest('hex').toUpperCase() });
   }
@@ -120,6 +124,7 @@ export function buildOpenApiV3(resources: ResourceInfo[], schemas: SchemaSet, in
       paths: Object.fromEntries([...docs.values()].map((d) => [d.key, { serverRelativeURL: `/openapi/v3/${d.key}?hash=${d.hash}` }])),
     }),
     doc: (key) => docs.get(key),
+    documents: () => objects,
   };
 }
 

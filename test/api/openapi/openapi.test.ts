@@ -128,6 +128,24 @@ describe('/openapi/v2', () => {
     expect(JSON.parse(mergeKey.value.yaml)).toBe('name');
   });
 
+  it('has PATCH operations with GVK and a dryRun parameter (kubectl 1.20 checks them before diff and --dry-run=server)', async () => {
+    const res = await request(a)
+      .get('/openapi/v2')
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    type Op = { vendorExtension: Array<{ name: string; value: { yaml: string } }>; parameters: Array<{ parameter: { nonBodyParameter?: { queryParameterSubSchema?: { name: string } } } }> };
+    const doc = decodeSwaggerProtobuf(res.body as Buffer) as { paths: { path: Array<{ name: string; value: { patch?: Op } }> } };
+    const item = doc.paths.path.find((p) => p.name === '/api/v1/namespaces/{namespace}/configmaps/{name}')!;
+    const gvk = item.value.patch!.vendorExtension.find((e) => e.name === 'x-kubernetes-group-version-kind')!;
+    expect(JSON.parse(gvk.value.yaml)).toEqual({ group: '', version: 'v1', kind: 'ConfigMap' });
+    const names = item.value.patch!.parameters.map((p) => p.parameter.nonBodyParameter?.queryParameterSubSchema?.name).filter(Boolean);
+    expect(names).toEqual(expect.arrayContaining(['dryRun', 'fieldManager', 'force']));
+  });
+
   it('serves the same document at kubectl 1.20\'s fallback path', async () => {
     const res = await request(a).get('/swagger-2.0.0.pb-v1').set('Accept', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf');
     expect(res.status).toBe(200);
