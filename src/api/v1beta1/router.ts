@@ -11,7 +11,7 @@
  * without one spans all namespaces. Errors are v1beta1 Status objects with v1beta1 field paths.
  */
 import express from 'express';
-import type { Request, Response, Router } from 'express';
+import type { NextFunction, Request, Response, Router } from 'express';
 import { ApiError, errors } from '../errors';
 import type { KubeObject } from '../types';
 import { isRecord } from '../types';
@@ -269,5 +269,11 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
   router.all('/namespaces/:ns/:resource/:id', handle((req, res, p) => item(req, res, target(req, p.resource!, p.ns), p.id!)));
   router.all('/:resource', handle((req, res, p) => collection(req, res, target(req, p.resource!))));
   router.all('/:resource/:id', handle((req, res, p) => item(req, res, target(req, p.resource!), p.id!)));
+  // Body-reading failures (too large, aborted) arrive here from express.raw, as v1beta1 Status too.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = isRecord(err) && typeof err.status === 'number' ? err.status : 500;
+    const apiErr = err instanceof ApiError ? err : status === 413 ? errors.requestEntityTooLarge() : status < 500 ? errors.badRequest(String((err as Error).message)) : errors.internal(err);
+    fail(req, res, apiErr);
+  });
   return router;
 }

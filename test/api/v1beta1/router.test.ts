@@ -186,6 +186,13 @@ describe('bad v1beta1 input', () => {
     expect(res.body).toMatchObject({ kind: 'Status', apiVersion: 'v1beta1', reason: 'BadRequest' });
   });
 
+  test('a body above the request limit is 413 as a v1beta1 Status', async () => {
+    const big = JSON.stringify({ ...nginx(), id: 'big', annotations: { blob: 'x'.repeat(4 * 1024 * 1024) } });
+    const res = await request(base).post('/api/v1beta1/pods').set('Content-Type', 'application/json').send(big);
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ kind: 'Status', apiVersion: 'v1beta1', reason: 'RequestEntityTooLarge', code: 413 });
+  });
+
   test('an unknown v1beta1 resource is 404', async () => {
     const res = await request(base).get('/api/v1beta1/widgets');
     expect(res.status).toBe(404);
