@@ -1,0 +1,67 @@
+/** Pure store logic over the in-memory storage helper (integration tests use the real backends). */
+import { GenericStore } from '../../src/registry/generic-store';
+import { configMapStrategy } from '../../src/registry/strategies/configmaps';
+import { MemoryStorage } from '../helpers/memory-storage';
+
+const ctx = { namespace: 'default' };
+const write = { dryRun: false, fieldValidation: 'Strict' as const };
+
+test('corrupt or foreign values under the prefix are logged with their key and skipped in lists', async () => {
+  const storage = new MemoryStorage();
+  const warnings: { msg: string; key: unknown }[] = [];
+  const store = new GenericStore(configMapStrategy, { storage, logger: { warn: (msg, meta) => warnings.push({ msg, key: meta?.['key'] }), info: () => undefined } });
+  await store.create(ctx, { metadata: { name: 'good' } }, write);
+  await storage.create('/registry/configmaps/default/junk', Buffer.from('{not json'));
+  await storage.create('/registry/configmaps/default/foreign', Buffer.from('[1,2,3]'));
+  const list = await store.list(ctx, {});
+  expect(list.items.map((i) => i.metadata?.name)).toEqual(['good']);
+  expect(warnings.map((w) => w.key).sort()).toEqual(['/registry/configmaps/default/foreign', '/registry/configmaps/default/junk']);
+});
+
+test('keys are <prefix>/<resource>/<namespace>/<name> and the prefix is configurable', async () => {
+  const storage = new MemoryStorage();
+  const store = new GenericStore(configMapStrategy, { storage, prefix: '/custom' });
+  await store.create(ctx, { metadata: { name: 'cm' } }, write);
+  const kv = await storage.get('/custom/configmaps/default/cm');
+  expect(JSON.parse(kv.value.toString())).toMatchObject({ kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default' } });
+  // resourceVersion is never stored; it is the key's modRevision.
+  expect(JSON.parse(kv.value.toString()).metadata.resourceVersion).toBeUndefined();
+  const got = await store.get(ctx, 'cm');
+  expect(got.metadata.resourceVersion).toBe(String(kv.modRevision));
+});
+
+test('a storage outage is a 503 ServiceUnavailable', async () => {
+  const storage = new MemoryStorage();
+  const store = new GenericStore(configMapStrategy, { storage });
+  await storage.close();
+  await expect(store.get(ctx, 'x')).rejects.toMatchObject({ code: 503, reason: 'ServiceUnavailable' });
+});
+
+test('concurrent unconditional updates both apply (retry on conflict)', async () => {
+  const storage = new MemoryStorage();
+  const store = new GenericStore(configMapStrategy, { storage });
+  await store.create(ctx, { metadata: { name: 'c' }, data: {} }, write);
+  await Promise.all(
+    ['a', 'b', 'c', 'd'].map((k) =>
+      store.patch(ctx, 'c', 'merge', Buffer.from(JSON.stringify({ data: { [k]: '1' } })), { dryRun: false, fieldValidation: 'Ignore' }),
+    ),
+  );
+  const got = await store.get(ctx, 'c');
+  expect(got['data']).toEqual({ a: '1', b: '1', c: '1', d: '1' });
+});
+
+test('a generateName collision is retried with a new name', async () => {
+  const storage = new MemoryStorage();
+  const store = new GenericStore(configMapStrategy, { storage });
+  const random = jest.spyOn(Math, 'random');
+  // First attempt draws the same suffix as an existing object, the retry draws another.
+  random.mockReturnValue(0);
+  const first = await store.create(ctx, { metadata: { generateName: 'g-' } }, write);
+  const seq = [0, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0.5];
+  random.mockImplementation(() => seq.shift() ?? 0.9);
+  const second = await store.create(ctx, { metadata: { generateName: 'g-' } }, write);
+  random.mockRestore();
+  expect(first.object.metadata?.name).toBe('g-bbbbb');
+  expect(second.object.metadata?.name).not.toBe('g-bbbbb');
+  expect(second.object.metadata?.name).toMatch(/^g-[a-z0-9]{5}$/);
+});
