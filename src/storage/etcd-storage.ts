@@ -149,7 +149,8 @@ export class EtcdStorage implements Storage {
       this.kv.txn(
         {
           compare: [{ key: k, target: 'Mod', result: 'Equal', mod_revision: expectedModRevision }],
-          success: [{ request_put: { key: k, value, prev_kv: true } }],
+          // The keys-only range after the put reports createRevision without shipping the old value back.
+          success: [{ request_put: { key: k, value } }, { request_range: { key: k, keys_only: true } }],
           failure: [{ request_range: { key: k, keys_only: true } }],
         },
         { deadline },
@@ -160,9 +161,9 @@ export class EtcdStorage implements Storage {
       if (kvs.length === 0) throw notFound(key);
       throw conflict(key, Number(kvs[0].mod_revision));
     }
-    const prev = res.responses[0]?.response_put?.prev_kv;
+    const after = res.responses[1]?.response_range?.kvs?.[0];
     const r = rev(res.header);
-    return { key, value, createRevision: prev ? Number(prev.create_revision) : r, modRevision: r };
+    return { key, value, createRevision: after !== undefined ? Number(after.create_revision) : r, modRevision: r };
   }
 
   async delete(key: string, preconditions: DeletePreconditions = {}): Promise<KeyValue> {
