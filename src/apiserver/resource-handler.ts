@@ -31,7 +31,7 @@ import { decodeJson, decodeYaml } from './decode';
 import type { Decoded } from './decode';
 import type { ResponseFormat } from './negotiation';
 import { negotiateResponse, patchTypeOf, requestBodyFormat } from './negotiation';
-import { toTable } from './table';
+import { parseIncludeObject, toTable } from '../api/table';
 
 /** Decodes a protobuf request body (kubectl-compat's decoder, when present). */
 export type ProtobufDecoder = (body: Buffer, info: ResourceInfo) => KubeObject;
@@ -322,7 +322,11 @@ export class ResourceHandler {
       fmt.type === 'table' && printer
         ? (ev: ApiWatchEvent): unknown => {
             if (ev.type === 'BOOKMARK') return ev;
-            const t = toTable(printer, [ev.object as KubeObject], {}, query.get('includeObject'), fmt.version, first);
+            const t = toTable(r.info.resource, [ev.object as KubeObject], {
+              includeObject: parseIncludeObject(query.get('includeObject')),
+              version: fmt.version,
+              includeColumnDefinitions: first,
+            });
             first = false;
             return { type: ev.type, object: t };
           }
@@ -338,7 +342,11 @@ export class ResourceHandler {
       if (printer) {
         const isList = Array.isArray((body as KubeList).items) && body.kind?.endsWith('List');
         const items = isList ? (body as KubeList).items : [body as KubeObject];
-        out = toTable(printer, items, isList ? (body as KubeList).metadata : { resourceVersion: body.metadata?.resourceVersion }, query.get('includeObject'), fmt.version, true);
+        out = toTable(r.info.resource, items, {
+          includeObject: parseIncludeObject(query.get('includeObject')),
+          version: fmt.version,
+          listMeta: isList ? (body as KubeList).metadata : { resourceVersion: body.metadata?.resourceVersion },
+        });
       }
     }
     if (fmt.type === 'yaml') {

@@ -16,7 +16,8 @@ import { discoveryRouter } from '../api/discovery';
 import { openapiRouter } from '../api/openapi';
 import { v1beta1Router } from '../api/v1beta1/router';
 import type { Printer } from '../api/table/types';
-import { podPrinter } from '../api/table/pod-printer';
+import { defaultPrinters } from '../api/table';
+import { decodeProtobufObject } from '../api/protobuf';
 import type { Storage } from '../storage/interface';
 import { Registry } from '../registry/registry';
 import type { GenericStore, StoreLogger, WatchSource } from '../registry/generic-store';
@@ -151,9 +152,9 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
     unknownFields: schemas ? (info, obj) => schemas!.validate(info.group, info.version, info.kind, obj)?.unknownFields ?? [] : undefined,
     serviceAllocators: serviceAllocators(storage, prefix, opts.serviceClusterIpRange, opts.serviceNodePortRange),
     watchSource,
-    printers: opts.printers ?? { pods: podPrinter },
+    printers: opts.printers ?? { ...defaultPrinters },
   });
-  const handler = new ResourceHandler({ registry, schemas, protobuf: opts.protobuf });
+  const handler = new ResourceHandler({ registry, schemas, protobuf: opts.protobuf ?? ((body) => decodeProtobufObject(body)) });
 
   const app = express();
   app.disable('x-powered-by');

@@ -36,13 +36,22 @@ describe('encodings', () => {
     expect(JSON.parse(r.text).reason).toBe('NotAcceptable');
   });
 
-  test('a protobuf request body is UnsupportedMediaType', async () => {
-    const r = await request(h.app)
-      .post(`${base}/configmaps`)
-      .set('Content-Type', 'application/vnd.kubernetes.protobuf')
-      .send(Buffer.from([0x6b, 0x38, 0x73, 0x00]));
-    expect(r.status).toBe(415);
-    expect(r.body.reason).toBe('UnsupportedMediaType');
+  test('a protobuf Namespace body (kubectl create namespace) is decoded and created', async () => {
+    const field = (n: number, b: Buffer): Buffer => Buffer.concat([Buffer.from([(n << 3) | 2, b.length]), b]);
+    const ns = field(1, field(1, Buffer.from('from-proto')));
+    const typeMeta = Buffer.concat([field(1, Buffer.from('v1')), field(2, Buffer.from('Namespace'))]);
+    const body = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), field(1, typeMeta), field(2, ns)]);
+    const r = await request(h.app).post('/api/v1/namespaces').set('Content-Type', 'application/vnd.kubernetes.protobuf').send(body);
+    expect(r.status).toBe(201);
+    expect(r.headers['content-type']).toMatch(/^application\/json/);
+    expect(r.body.metadata.name).toBe('from-proto');
+    expect(r.body.status.phase).toBe('Active');
+  });
+
+  test('a protobuf body that is not a Kubernetes envelope is a BadRequest', async () => {
+    const r = await request(h.app).post(`${base}/configmaps`).set('Content-Type', 'application/vnd.kubernetes.protobuf').send(Buffer.from('junk'));
+    expect(r.status).toBe(400);
+    expect(r.body.reason).toBe('BadRequest');
   });
 
   test('an unknown body content type is UnsupportedMediaType', async () => {
@@ -78,9 +87,19 @@ describe('encodings', () => {
     expect(r.body.rows[0].object).toMatchObject({ kind: 'PartialObjectMetadata', metadata: { name: 'tbl' } });
   });
 
-  test('a Table Accept for a kind without a printer falls back to the plain list', async () => {
-    const r = await request(h.app).get(`${base}/configmaps`).set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json').expect(200);
-    expect(r.body.kind).toBe('ConfigMapList');
+  test('a Table Accept for a single object and with includeObject=Object', async () => {
+    const r = await request(h.app)
+      .get(`${base}/pods/tbl?includeObject=Object`)
+      .set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json')
+      .expect(200);
+    expect(r.body.kind).toBe('Table');
+    expect(r.body.rows).toHaveLength(1);
+    expect(r.body.rows[0].object.kind).toBe('Pod');
+  });
+
+  test('services are printed with their upstream columns', async () => {
+    const r = await request(h.app).get(`${base}/services`).set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io').expect(200);
+    expect(r.body.columnDefinitions.map((c: { name: string }) => c.name).slice(0, 6)).toEqual(['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age']);
   });
 });
 
