@@ -26,7 +26,10 @@ export function carryOver(current: unknown, viaBeta: unknown, incoming: unknown)
       if (r === undefined) {
         // A v1-only field: the client could not have sent it, so keep the stored value.
         if (c !== undefined && i === undefined) out[k] = clone(c);
-      } else if (c !== undefined) {
+      } else if (c === undefined) {
+        // Only the conversion (or v1beta1 defaulting) produced it; unless the client changed it, drop it.
+        if (jsonEqual(i, r)) delete out[k];
+      } else {
         const merged = carryOver(c, r, i);
         if (merged !== undefined) out[k] = merged;
       }
