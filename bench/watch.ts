@@ -34,9 +34,11 @@ const SECONDS = quick ? 3 : 8;
 const WATCHER_COUNTS = [1, 100, 1000];
 const IDLE_WATCHERS = quick ? 2000 : 10_000;
 const IDLE_RAW_WATCHERS = 500;
-const HTTP_RATE = 20;
-const HTTP_CLIENT_PROCS = 4;
-const HTTP_PER_PROC = 250;
+const HTTP_RATE = Number(process.env.WATCH_BENCH_HTTP_RATE ?? 20);
+const HTTP_CLIENT_PROCS = Number(process.env.WATCH_BENCH_HTTP_PROCS ?? 4);
+const HTTP_PER_PROC = Number(process.env.WATCH_BENCH_HTTP_PER_PROC ?? 250);
+/** `--http-only`: just the HTTP fan-out section (for exploring its parameters). */
+const httpOnly = process.argv.includes('--http-only');
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
@@ -264,7 +266,9 @@ for (let i = 0; i < n; i++) {
 process.stdin.on('data', () => { process.stdout.write(JSON.stringify(lat) + '\\n'); process.exit(0); });
 `;
 
-async function httpFanout(storage: EtcdStorage): Promise<{ deliveries: number; expected: number; p50: number; p99: number; serverCpuUs: number }> {
+async function httpFanout(
+  storage: EtcdStorage,
+): Promise<{ deliveries: number; expected: number; p50: number; p99: number; serverCpuUs: number; heapPerStream: number }> {
   const prefix = `/registry/bench-http-${++runSeq}/`;
   const cache = new WatchCache({ storage, prefix, decode, logger: { info: () => undefined, warn: (m) => console.error(m) } });
   await cache.start();
@@ -272,6 +276,10 @@ async function httpFanout(storage: EtcdStorage): Promise<{ deliveries: number; e
   server.maxConnections = HTTP_CLIENT_PROCS * HTTP_PER_PROC + 10;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/pods?watch=1`;
+  gc();
+  await sleep(50);
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
   const clients = Array.from({ length: HTTP_CLIENT_PROCS }, () => {
     const child = spawn(process.execPath, ['-e', CLIENT_SCRIPT, url, String(HTTP_PER_PROC)], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -294,6 +302,11 @@ async function httpFanout(storage: EtcdStorage): Promise<{ deliveries: number; e
   try {
     await Promise.all(clients.map((c) => c.ready));
     await sleep(500);
+    gc();
+    await sleep(50);
+    gc();
+    // Server-side heap of an idle HTTP watch: socket, request, response, watcher and its loop.
+    const heapPerStream = (process.memoryUsage().heapUsed - heapBefore) / (HTTP_CLIENT_PROCS * HTTP_PER_PROC);
     const total = HTTP_RATE * SECONDS;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now() + 20;
@@ -315,7 +328,7 @@ async function httpFanout(storage: EtcdStorage): Promise<{ deliveries: number; e
     for (const c of clients) c.child.stdin.write('stop\n');
     const all = (await Promise.all(clients.map((c) => c.result))).flat();
     const sorted = Float64Array.from(all).sort();
-    return { deliveries: all.length, expected, p50: pct(sorted, 50), p99: pct(sorted, 99), serverCpuUs: (cpu.user + cpu.system) / Math.max(1, all.length) };
+    return { deliveries: all.length, expected, p50: pct(sorted, 50), p99: pct(sorted, 99), serverCpuUs: (cpu.user + cpu.system) / Math.max(1, all.length), heapPerStream };
   } finally {
     for (const c of clients) c.child.kill('SIGKILL');
     server.closeAllConnections();
@@ -334,6 +347,13 @@ async function main(): Promise<void> {
   const results: LatencyResult[] = [];
   try {
     await storage.currentRevision();
+    if (httpOnly) {
+      const fan = await httpFanout(storage);
+      console.log(
+        `HTTP fan-out ${HTTP_CLIENT_PROCS}x${HTTP_PER_PROC} at ${HTTP_RATE}/s: ${fan.deliveries}/${fan.expected}, p50 ${fan.p50} ms, p99 ${fan.p99} ms, ${fan.serverCpuUs.toFixed(1)} us/event, ${(fan.heapPerStream / 1024).toFixed(2)} KB/stream`,
+      );
+      return;
+    }
     results.push(await rawRun(raw, storage, values));
     for (const n of WATCHER_COUNTS) results.push(await cacheRun(storage, values, n));
     results.push(await rawRun(raw, storage, values));
@@ -384,6 +404,7 @@ async function main(): Promise<void> {
     console.log(
       `  deliveries ${fan.deliveries} of ${fan.expected}; send -> line received p50 ${f(fan.p50)} ms, p99 ${f(fan.p99)} ms (${f(fan.p99 / rawP99)} x raw single p99); server CPU ${f(fan.serverCpuUs, 1)} us per delivered event (writer included)`,
     );
+    console.log(`  server heap per idle HTTP watch stream: ${f(fan.heapPerStream / 1024)} KB -> ${fan.heapPerStream <= 20 * 1024 ? 'PASS' : 'FAIL'} (<= 20 KB)`);
   } finally {
     raw.close();
     await storage.close().catch(() => undefined);
