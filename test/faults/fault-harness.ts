@@ -1,0 +1,323 @@
+/**
+ * Shared pieces of the fault tests: a 3-member etcd cluster with `km apiserver` processes on it,
+ * a retrying API client (what a well-behaved Kubernetes client does on 5xx), a steady write load
+ * that records every acknowledged write, and a watch tracker that resumes at its last
+ * resourceVersion (or re-lists after a 410) and records what it saw.
+ */
+import http from 'node:http';
+import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-process';
+import { startKm, tempDir, type KmProcess } from '../helpers/km-process';
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface Answer {
+  status: number;
+  body: string;
+  json: Record<string, unknown> | undefined;
+}
+
+export async function call(base: string, method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<Answer> {
+  const res = await fetch(base + path, {
+    method,
+    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, body: text, json };
+}
+
+export interface Servers {
+  cluster: EtcdCluster;
+  servers: KmProcess[];
+  args: string[][];
+  cleanup(): Promise<void>;
+}
+
+export async function startClusterWithServers(nServers: number): Promise<Servers> {
+  const cluster = await startEtcdCluster(3);
+  const dirs: Array<{ dir: string; cleanup: () => void }> = [];
+  const servers: KmProcess[] = [];
+  const args: string[][] = [];
+  try {
+    for (let i = 0; i < nServers; i++) {
+      const d = tempDir('km-fault-');
+      dirs.push(d);
+      const a = [`--etcd-servers=${cluster.endpoints.join(',')}`, `--data-dir=${d.dir}`, '--compaction-interval=0'];
+      args.push(a);
+      servers.push(await startKm('apiserver', { args: a, readyPath: '/readyz' }));
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.kill9()));
+    await cluster.cleanup();
+    throw err;
+  }
+  return {
+    cluster,
+    servers,
+    args,
+    async cleanup() {
+      await Promise.all(servers.map((s) => s.kill9()));
+      await cluster.cleanup();
+      for (const d of dirs) d.cleanup();
+    },
+  };
+}
+
+/** A failed answer seen by the retrying client: its code, and whether its body was a Status. */
+export interface Failure {
+  status: number;
+  isStatus: boolean;
+  reason: string;
+  server: string;
+}
+
+export const configMap = (name: string, data: Record<string, string>): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
+
+/**
+ * Create, retrying on 5xx and connection errors (rotating over `bases`) until `deadline`.
+ * A retried create that meets AlreadyExists may be the client's own first attempt (its outcome was
+ * unknown): it counts as acknowledged only if the stored object carries this request's data.
+ */
+export async function createRetrying(
+  bases: () => string[],
+  ns: string,
+  name: string,
+  data: Record<string, string>,
+  failures: Failure[],
+  deadline: number,
+): Promise<{ rv: string } | undefined> {
+  let attempt = 0;
+  while (Date.now() < deadline) {
+    const list = bases();
+    const base = list[attempt % list.length]!;
+    attempt++;
+    try {
+      // Longer than the server's own storage deadline (5 s), so a slow answer is the server's to give.
+      const r = await call(base, 'POST', `/api/v1/namespaces/${ns}/configmaps`, configMap(name, data), 12_000);
+      if (r.status === 201) return { rv: String((r.json?.metadata as { resourceVersion?: string })?.resourceVersion) };
+      failures.push({ status: r.status, isStatus: r.json?.kind === 'Status', reason: String(r.json?.reason ?? ''), server: base });
+      if (r.status === 409 && attempt > 1) {
+        const g = await call(base, 'GET', `/api/v1/namespaces/${ns}/configmaps/${name}`);
+        if (g.status === 200 && JSON.stringify(g.json?.data) === JSON.stringify(data)) {
+          return { rv: String((g.json?.metadata as { resourceVersion?: string })?.resourceVersion) };
+        }
+      }
+      if (r.status < 500 && r.status !== 429 && r.status !== 409) return undefined;
+    } catch (err) {
+      failures.push({ status: 0, isStatus: false, reason: err instanceof Error ? err.message : String(err), server: base });
+    }
+    await sleep(100);
+  }
+  return undefined;
+}
+
+/** `workers` concurrent writers creating configmaps `${tag}-<n>` until stopped. */
+export class WriteLoad {
+  readonly acked = new Map<string, { data: Record<string, string>; rv: string }>();
+  readonly failures: Failure[] = [];
+  readonly lost: string[] = [];
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private seq = 0;
+
+  constructor(
+    private readonly bases: () => string[],
+    private readonly ns: string,
+    private readonly tag: string,
+    private readonly workers = 8,
+    private readonly writeDeadlineMs = 20_000,
+  ) {}
+
+  start(): void {
+    this.running = Promise.all(
+      Array.from({ length: this.workers }, async () => {
+        while (!this.stopped) {
+          const name = `${this.tag}-${this.seq++}`;
+          const data = { n: name, at: String(Date.now()) };
+          const r = await createRetrying(this.bases, this.ns, name, data, this.failures, Date.now() + this.writeDeadlineMs);
+          if (r) this.acked.set(name, { data, rv: r.rv });
+          else this.lost.push(name);
+          await sleep(10);
+        }
+      }),
+    ).then(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.running;
+  }
+}
+
+interface WatchEventLine {
+  type: string;
+  object: { metadata?: { name?: string; resourceVersion?: string }; code?: number; data?: Record<string, string> };
+}
+
+/**
+ * A watch that survives server trouble like a client-go reflector: on a broken stream it resumes at
+ * its last resourceVersion; on a 410 it re-lists and watches from the list's resourceVersion.
+ */
+export class WatchTracker {
+  /** name -> resourceVersion, as the client believes the collection to be. */
+  readonly state = new Map<string, string>();
+  readonly events: Array<{ type: string; name: string; rv: number; session: number }> = [];
+  /** Violations of "in order, no duplicate" within one stream. */
+  readonly orderErrors: string[] = [];
+  gone410 = 0;
+  relists = 0;
+  reconnects = 0;
+  private lastRv = '0';
+  private session = 0;
+  private stopped = false;
+  private req: http.ClientRequest | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly bases: () => string[],
+    private readonly path: string,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.relist();
+    this.loop = this.run();
+  }
+
+  get resourceVersion(): string {
+    return this.lastRv;
+  }
+
+  private async relist(): Promise<void> {
+    for (let i = 0; i < 100 && !this.stopped; i++) {
+      const base = this.bases()[i % this.bases().length]!;
+      try {
+        const r = await call(base, 'GET', this.path);
+        if (r.status === 200) {
+          this.relists++;
+          this.state.clear();
+          const items = (r.json?.items ?? []) as Array<{ metadata: { name: string; resourceVersion: string } }>;
+          for (const it of items) this.state.set(it.metadata.name, it.metadata.resourceVersion);
+          this.lastRv = String((r.json?.metadata as { resourceVersion: string }).resourceVersion);
+          return;
+        }
+      } catch {
+        // try the next server
+      }
+      await sleep(200);
+    }
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.stopped) {
+      const base = this.bases()[attempt++ % this.bases().length]!;
+      const outcome = await this.stream(base);
+      if (this.stopped) return;
+      if (outcome === 'gone') {
+        this.gone410++;
+        await this.relist();
+      } else {
+        this.reconnects++;
+        await sleep(200);
+      }
+    }
+  }
+
+  /** One watch stream; resolves when it ends: 'gone' after a 410 ERROR event, else 'ended'. */
+  private stream(base: string): Promise<'gone' | 'ended'> {
+    const session = ++this.session;
+    let prev = Number(this.lastRv);
+    return new Promise((resolve) => {
+      const url = `${base}${this.path}${this.path.includes('?') ? '&' : '?'}watch=1&resourceVersion=${this.lastRv}&allowWatchBookmarks=false`;
+      let result: 'gone' | 'ended' = 'ended';
+      const req = http.get(url, { agent: false }, (res) => {
+        if (res.statusCode === 410) {
+          result = 'gone';
+          res.resume();
+          res.on('end', () => resolve(result));
+          return;
+        }
+        if (res.statusCode !== 200) {
+          res.resume();
+          res.on('end', () => resolve('ended'));
+          return;
+        }
+        res.setEncoding('utf8');
+        let buf = '';
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue;
+            const ev = JSON.parse(line) as WatchEventLine;
+            if (ev.type === 'ERROR') {
+              if (ev.object.code === 410) result = 'gone';
+              req.destroy();
+              continue;
+            }
+            if (ev.type === 'BOOKMARK') continue;
+            const name = ev.object.metadata?.name ?? '';
+            const rv = Number(ev.object.metadata?.resourceVersion);
+            if (!(rv > prev)) this.orderErrors.push(`session ${session}: ${ev.type} ${name} rv ${rv} after ${prev}`);
+            prev = Math.max(prev, rv);
+            this.lastRv = String(prev);
+            this.events.push({ type: ev.type, name, rv, session });
+            if (ev.type === 'DELETED') this.state.delete(name);
+            else this.state.set(name, String(rv));
+          }
+        });
+        res.on('end', () => resolve(result));
+        res.on('error', () => resolve(result));
+        res.on('close', () => resolve(result));
+      });
+      req.on('error', () => resolve(result));
+      this.req = req;
+    });
+  }
+
+  /** Wait (bounded) until the tracker has caught up with `rv`. */
+  async waitFor(rv: number, timeoutMs = 15_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (Number(this.lastRv) >= rv) return true;
+      await sleep(50);
+    }
+    return false;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.req?.destroy();
+    await this.loop;
+  }
+}
+
+/** The current list of a collection through `base`: name -> resourceVersion, and the list RV. */
+export async function listState(base: string, path: string): Promise<{ items: Map<string, { rv: string; data: unknown }>; rv: number }> {
+  const r = await call(base, 'GET', path, undefined, 15_000);
+  if (r.status !== 200) throw new Error(`list ${path} via ${base}: ${r.status} ${r.body.slice(0, 300)}`);
+  const items = new Map<string, { rv: string; data: unknown }>();
+  for (const it of (r.json?.items ?? []) as Array<{ metadata: { name: string; resourceVersion: string }; data?: unknown }>) {
+    items.set(it.metadata.name, { rv: it.metadata.resourceVersion, data: it.data });
+  }
+  return { items, rv: Number((r.json?.metadata as { resourceVersion: string }).resourceVersion) };
+}
+
+export async function createNamespace(base: string, name: string): Promise<void> {
+  const r = await call(base, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  if (r.status !== 201) throw new Error(`namespace ${name}: ${r.status} ${r.body}`);
+}
