@@ -246,3 +246,54 @@ test('an upgrade refused before the handshake gets a plain HTTP Status response'
   expect(other).toBe(404);
   expect(cache.watcherCount).toBe(0);
 });
+
+test('hundreds of clients aborting at random points (before headers, mid-stream, mid-chunk) leak no watcher', async () => {
+  const writer = (async () => {
+    for (let i = 0; i < 40; i++) await backend.storage.create(`${prefix}ns/churn${i}`, pod('ns', `churn${i}`, {}, { data: 'y'.repeat(8 * 1024) }));
+  })();
+  const cycles: Promise<void>[] = [];
+  for (let i = 0; i < 300; i++) {
+    const mode = i % 4;
+    cycles.push(
+      new Promise<void>((resolve) => {
+        const req = http.get(`${base}/w?resourceVersion=0`, (res) => {
+          if (mode === 1) {
+            req.destroy();
+            resolve();
+            return;
+          }
+          // Abort after some bytes: often in the middle of a chunk of the initial ADDED events.
+          let seen = 0;
+          res.on('data', (d: Buffer) => {
+            seen += d.length;
+            if (seen > 1000 * mode) {
+              req.destroy();
+              resolve();
+            }
+          });
+          res.on('close', () => resolve());
+        });
+        req.on('error', () => resolve());
+        if (mode === 0) setImmediate(() => req.destroy());
+      }),
+    );
+    if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(cycles);
+  await writer;
+  expect(await eventually(() => cache.watcherCount === 0 && openResponses.size === 0, 10_000)).toBe(true);
+}, 60_000);
+
+test('a WebSocket watch ends with a normal close (1000) when its timeoutSeconds passes', async () => {
+  const server2 = http.createServer();
+  attachWebSocketWatch(server2, async () => ({ watcher: cache.watch({ resourceVersion: String(cache.resourceVersion) }), timeoutSeconds: 1 }));
+  await new Promise<void>((r) => server2.listen(0, '127.0.0.1', r));
+  const code = await new Promise<number>((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${(server2.address() as AddressInfo).port}/watch`);
+    ws.on('close', (c: number) => resolve(c));
+    ws.on('error', reject);
+  });
+  await new Promise<void>((r) => server2.close(() => r()));
+  expect(code).toBe(1000);
+  expect(await eventually(() => cache.watcherCount === 0)).toBe(true);
+});
