@@ -244,3 +244,11 @@ describe('other kinds', () => {
     expect(bad.body.message).toBe('Lease.coordination.k8s.io "bad" is invalid: spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0');
   });
 });
+
+test('service port names are DNS-1123 labels (kubectl create service names them "80-8080")', async () => {
+  const r = await request(h.app)
+    .post('/api/v1/namespaces/default/services')
+    .send({ metadata: { name: 'portname' }, spec: { ports: [{ name: '80-8080', port: 80, targetPort: 8080 }] } });
+  expect(r.status).toBe(201);
+  expect(r.body.spec.ports[0].targetPort).toBe(8080);
+});

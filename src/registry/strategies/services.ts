@@ -7,7 +7,7 @@ import { baseStrategy, metaFields, resourceInfo } from '../strategy';
 import type { Strategy, Undo } from '../strategy';
 import { clone, getArr, getRec, getStr } from '../object-util';
 import { duplicate, invalid, notSupported, required } from '../validation/field';
-import { isDns1035Label, isDns1123Subdomain, isIP, isValidPortNum } from '../validation/names';
+import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isIP, isValidPortNum } from '../validation/names';
 import { validateLabels } from '../validation/object-meta';
 
 export const serviceInfo = resourceInfo({
@@ -66,7 +66,7 @@ function validateSpec(obj: KubeObject): FieldError[] {
     const name = getStr(p, 'name') ?? '';
     if (ps.length > 1 && name === '') errs.push(required(`${pp}.name`));
     if (name !== '') {
-      for (const m of isDns1035Label(name)) errs.push(invalid(`${pp}.name`, name, m));
+      for (const m of isDns1123Label(name)) errs.push(invalid(`${pp}.name`, name, m));
       if (names.has(name)) errs.push(duplicate(`${pp}.name`, name));
       names.add(name);
     }
