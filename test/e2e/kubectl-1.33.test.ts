@@ -1,0 +1,3 @@
+import { kubectlSuite } from './kubectl-suite';
+
+kubectlSuite('1.33', 'sqlite');
