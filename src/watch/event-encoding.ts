@@ -25,6 +25,11 @@ export function eventBytes(ev: ApiWatchEvent): Buffer {
   return line;
 }
 
+/** Drop a cached line (the watch cache does this once an event is old, to bound memory). */
+export function forgetEventBytes(ev: ApiWatchEvent): void {
+  lines.delete(ev);
+}
+
 /** The same line as a string. */
 export function eventLine(ev: ApiWatchEvent): string {
   return eventBytes(ev).toString('utf8');

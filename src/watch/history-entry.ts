@@ -7,6 +7,7 @@
  */
 import type { KubeObject } from '../api/types';
 import type { ApiWatchEvent } from './types';
+import { forgetEventBytes } from './event-encoding';
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -25,6 +26,13 @@ export class HistoryEntry {
     readonly prevObject: KubeObject | undefined,
   ) {
     this.event = { type, object };
+  }
+
+  /** Release the cached wire encodings of this entry's views (they are rebuilt on demand). */
+  forgetEncodings(): void {
+    forgetEventBytes(this.event);
+    if (this.addedView) forgetEventBytes(this.addedView);
+    if (this.deletedView) forgetEventBytes(this.deletedView);
   }
 
   /**

@@ -75,6 +75,11 @@ const DEFAULT_HISTORY = 10_000;
 const DEFAULT_BUFFER = 1_000;
 const DEFAULT_BOOKMARK_MS = 60_000;
 const MAX_BACKOFF_MS = 2_000;
+/**
+ * Encoded lines are kept for this many recent events only: fan-out reads the newest ones at once,
+ * while lagging watchers re-encode the rare old one. Bounds the byte cache to ~this × object size.
+ */
+const ENCODED_WINDOW = 1024;
 
 export class WatchCache implements WatcherHost {
   readonly ring: RingBuffer<HistoryEntry>;
@@ -437,6 +442,7 @@ export class WatchCache implements WatcherHost {
     const entry = new HistoryEntry(ev.modRevision, ev.key, type, obj, prev);
     const evicted = this.ring.push(entry);
     if (evicted !== undefined) this.historyStart = evicted.revision;
+    this.ring.at(this.ring.headSeq - 1 - ENCODED_WINDOW)?.forgetEncodings();
     const head = this.ring.headSeq;
     for (const w of this.watchers) {
       if (w.waiting) w.notify();
