@@ -490,6 +490,16 @@ describe('watch', () => {
     }
   });
 
+  test('a watch without resourceVersion first sends ADDED for each existing object (0.14 semantics)', async () => {
+    await rest('pods').create(ns('prod'), { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pre-existing', namespace: 'prod', labels: { watch: 'initial' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } }, W);
+    const w = await openWatch('/api/v1beta1/watch/pods?namespace=prod&labels=watch%3Dinitial');
+    try {
+      expect(await w.next()).toMatchObject({ type: 'ADDED', object: { id: 'pre-existing', labels: { watch: 'initial' } } });
+    } finally {
+      w.close();
+    }
+  });
+
   test('/watch/pods/{id} sees only that pod', async () => {
     const w = await openWatch('/api/v1beta1/watch/pods/solo?namespace=prod&resourceVersion=' + (await storage.currentRevision()));
     try {
