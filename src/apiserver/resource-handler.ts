@@ -153,6 +153,24 @@ function writeOptions(query: URLSearchParams, decodeIssues: string[]): WriteOpti
   };
 }
 
+/** kube's verb for a request (undefined: let the dispatcher refuse it). */
+function verbOf(method: string, r: Route): string | undefined {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return r.watch ? 'watch' : r.name === undefined ? 'list' : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return r.name === undefined ? 'deletecollection' : 'delete';
+  }
+  return undefined;
+}
+
 /** Field path → position in a depth-first walk of the object (JSON key order). */
 function pathOrder(obj: unknown): Map<string, number> {
   const order = new Map<string, number>();
@@ -206,6 +224,8 @@ export class ResourceHandler {
     const ctx: RequestContext = { namespace: r.namespace, userAgent: req.headers['user-agent'] };
     const method = req.method.toUpperCase();
     const accept = req.headers.accept;
+    const verb = verbOf(method, r);
+    if (verb && !r.info.verbs.includes(verb)) throw errors.methodNotAllowed(method, r.info.resource);
 
     if (method === 'GET' || method === 'HEAD') {
       const tableOk = !!this.strategyOf(r.rest)?.tablePrinter;

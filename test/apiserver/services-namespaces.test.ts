@@ -252,3 +252,10 @@ test('service port names are DNS-1123 labels (kubectl create service names them 
   expect(r.status).toBe(201);
   expect(r.body.spec.ports[0].targetPort).toBe(8080);
 });
+
+test('verbs a resource does not serve are MethodNotAllowed (namespaces have no deletecollection)', async () => {
+  const r = await request(h.app).delete('/api/v1/namespaces');
+  expect(r.status).toBe(405);
+  const b = await request(h.app).get('/api/v1/namespaces/default/pods/x/binding');
+  expect(b.status).toBe(405);
+});

@@ -10,7 +10,16 @@ import { clone, getArr, getRec, getStr } from '../object-util';
 import { invalid } from '../validation/field';
 import { isDns1123Label, isQualifiedName } from '../validation/names';
 
-export const namespaceInfo = resourceInfo({ group: '', resource: 'namespaces', singularName: 'namespace', kind: 'Namespace', namespaced: false, shortNames: ['ns'] });
+export const namespaceInfo = resourceInfo({
+  group: '',
+  resource: 'namespaces',
+  singularName: 'namespace',
+  kind: 'Namespace',
+  namespaced: false,
+  shortNames: ['ns'],
+  // kube serves no deletecollection for namespaces.
+  verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+});
 
 /** Namespaces that may never be deleted (kube's immortal namespaces). */
 export const IMMORTAL_NAMESPACES = ['default', 'kube-system', 'kube-public'];
