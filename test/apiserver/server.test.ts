@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import WebSocket from 'ws';
+import { SqliteStorage } from '../../src/storage/sqlite-storage';
+import { createApiApp } from '../../src/apiserver/server';
+import { startLive } from './harness';
+
+test('/readyz fails while storage is unreachable and /healthz stays ok', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-ready-'));
+  const storage = SqliteStorage.open({ dataDir });
+  const api = createApiApp({ storage });
+  await api.bootstrap();
+  await request(api.app).get('/readyz').expect(200);
+  await storage.close();
+  const r = await request(api.app).get('/readyz');
+  expect(r.status).toBe(500);
+  expect(r.text).toContain('readyz check failed');
+  await request(api.app).get('/healthz').expect(200);
+  // Requests needing storage answer 503, not a crash.
+  const g = await request(api.app).get('/api/v1/namespaces/default/pods/x');
+  expect(g.status).toBe(503);
+  expect(g.body.reason).toBe('ServiceUnavailable');
+  await api.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('startApiServer serves on loopback, creates the built-in namespaces and watches over WebSocket', async () => {
+  const s = await startLive();
+  try {
+    const ns = await fetch(`${s.url}/api/v1/namespaces/kube-system`);
+    expect(ns.status).toBe(200);
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/v1/namespaces/default/configmaps?watch=1`);
+    const events: { type: string; object: { metadata: { name: string } } }[] = [];
+    const got = new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no event within 10s')), 10_000);
+      ws.on('message', (data) => {
+        events.push(JSON.parse(data.toString()));
+        clearTimeout(t);
+        resolve();
+      });
+      ws.on('error', reject);
+    });
+    await new Promise<void>((resolve) => ws.on('open', () => resolve()));
+    await fetch(`${s.url}/api/v1/namespaces/default/configmaps`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ metadata: { name: 'via-ws' } }),
+    });
+    await got;
+    ws.close();
+    expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'via-ws' } } });
+  } finally {
+    await s.close();
+  }
+});
