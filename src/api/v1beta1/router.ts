@@ -90,8 +90,6 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
     (name) =>
       query(req, name);
   const target = (req: Request, resourceName: string, pathNamespace?: string): Target => resolveTarget(deps.resources, resourceName, q(req), pathNamespace);
-  const itemNs = itemNamespace;
-  const listNs = listNamespace;
   const ctxOf = (req: Request, namespace: string): RequestContext => ({ namespace, userAgent: req.get('user-agent') });
 
   function send(res: Response, code: number, body: unknown): void {
@@ -127,7 +125,7 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
   }
 
   async function list(req: Request, res: Response, t: Target): Promise<void> {
-    const ns = listNs(t);
+    const ns = listNamespace(t);
     const out = await t.rest.list(ctxOf(req, ns), { ...selectorsOf(q(req), t), resourceVersion: resourceVersionOf(q(req)) });
     send(res, 200, listFromV1(t.res.v1Kind, out, { namespace: ns }));
   }
@@ -139,7 +137,7 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
 
   async function create(req: Request, res: Response, t: Target): Promise<void> {
     if (t.res.kind === 'Binding') return bind(req, res, t);
-    const ns = itemNs(t);
+    const ns = itemNamespace(t);
     const b = bodyOf(req);
     checkKind(b, t);
     checkNamespace(b, ns);
@@ -152,7 +150,7 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
   }
 
   async function bind(req: Request, res: Response, t: Target, podID?: string): Promise<void> {
-    const ns = itemNs(t);
+    const ns = itemNamespace(t);
     const b = bodyOf(req);
     if (podID !== undefined && b.podID === undefined) b.podID = podID;
     checkNamespace(b, ns);
@@ -164,13 +162,13 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
   }
 
   async function get(req: Request, res: Response, t: Target, id: string): Promise<void> {
-    const v = await t.rest.get(ctxOf(req, itemNs(t)), id, {});
+    const v = await t.rest.get(ctxOf(req, itemNamespace(t)), id, {});
     send(res, 200, withMetadata(fromV1(t.res.v1Kind, v), v));
   }
 
   /** Convert and store a full v1beta1 object over the existing one, keeping its v1-only fields. */
   async function replace(req: Request, res: Response, t: Target, id: string, b: Obj, rest: RESTResource = t.rest): Promise<void> {
-    const ns = itemNs(t);
+    const ns = itemNamespace(t);
     const ctx = ctxOf(req, ns);
     const bodyId = str(b.id);
     if (bodyId !== undefined && bodyId !== id)
@@ -192,14 +190,14 @@ export function v1beta1Router(deps: V1beta1RouterDeps): Router {
   }
 
   async function patch(req: Request, res: Response, t: Target, id: string): Promise<void> {
-    const current = await t.rest.get(ctxOf(req, itemNs(t)), id, {});
+    const current = await t.rest.get(ctxOf(req, itemNamespace(t)), id, {});
     const patched = mergePatch(fromV1(t.res.v1Kind, current), bodyOf(req));
     await replace(req, res, t, id, patched as Obj);
   }
 
   async function remove(req: Request, res: Response, t: Target, id: string): Promise<void> {
     const grace = query(req, 'gracePeriodSeconds');
-    const r = await t.rest.delete(ctxOf(req, itemNs(t)), id, {
+    const r = await t.rest.delete(ctxOf(req, itemNamespace(t)), id, {
       dryRun: query(req, 'dryRun') === 'All',
       gracePeriodSeconds: grace !== undefined && /^[0-9]+$/.test(grace) ? Number(grace) : undefined,
     });
