@@ -410,6 +410,35 @@ describe('other kinds', () => {
     expect(lower.status).toBe(200);
   });
 
+  test('an event posted through v1beta1 is a v1 event, selectable by the v1beta1 field involvedObject.id', async () => {
+    const ev = {
+      kind: 'Event',
+      id: 'nginx-id-01.1',
+      involvedObject: { kind: 'Pod', namespace: 'default', name: 'nginx-id-01', apiVersion: 'v1beta1' },
+      status: 'running',
+      reason: 'started',
+      message: 'Started container',
+      source: 'kubelet',
+      host: 'agent-1',
+      timestamp: '2015-06-01T10:00:00Z',
+    };
+    const res = await request(base).post('/api/v1beta1/events').send(JSON.stringify(ev));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ kind: 'Event', id: 'nginx-id-01.1', source: 'kubelet', host: 'agent-1', status: 'running', count: 1 });
+    const v = await rest('events').get(ns('default'), 'nginx-id-01.1', {});
+    expect(v).toMatchObject({ source: { component: 'kubelet', host: 'agent-1' }, firstTimestamp: '2015-06-01T10:00:00Z', count: 1 });
+    const list = (await request(base).get('/api/v1beta1/events?fields=involvedObject.id%3Dnginx-id-01')).body as Obj;
+    expect((list.items as Obj[]).map((i) => i.id)).toEqual(['nginx-id-01.1']);
+  });
+
+  test('legacy endpoints posted through v1beta1 become v1 subsets and read back with both forms', async () => {
+    const res = await request(base).post('/api/v1beta1/endpoints?namespace=default').send(JSON.stringify({ kind: 'Endpoints', id: 'nginx', endpoints: ['10.22.211.18:31000'] }));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ endpoints: ['10.22.211.18:31000'], protocol: 'TCP', subsets: [{ addresses: [{ IP: '10.22.211.18' }], ports: [{ port: 31000 }] }] });
+    const v = await rest('endpoints').get(ns('default'), 'nginx', {});
+    expect(v.subsets).toEqual([{ addresses: [{ ip: '10.22.211.18' }], ports: [expect.objectContaining({ port: 31000 })] }]);
+  });
+
   test('deleting a pod answers with the pod; a later GET is 404 with the v1beta1 Status shape', async () => {
     const del = await request(base).delete('/api/v1beta1/pods/web-a?namespace=prod&gracePeriodSeconds=0');
     expect(del.status).toBe(200);
