@@ -34,7 +34,7 @@ const SECONDS = quick ? 3 : 8;
 const WATCHER_COUNTS = [1, 100, 1000];
 const IDLE_WATCHERS = quick ? 2000 : 10_000;
 const IDLE_RAW_WATCHERS = 500;
-const HTTP_RATE = Number(process.env.WATCH_BENCH_HTTP_RATE ?? 20);
+const HTTP_RATE = Number(process.env.WATCH_BENCH_HTTP_RATE ?? 10);
 const HTTP_CLIENT_PROCS = Number(process.env.WATCH_BENCH_HTTP_PROCS ?? 4);
 const HTTP_PER_PROC = Number(process.env.WATCH_BENCH_HTTP_PER_PROC ?? 250);
 /** `--http-only`: just the HTTP fan-out section (for exploring its parameters). */
@@ -263,7 +263,7 @@ for (let i = 0; i < n; i++) {
     });
   }).on('error', (e) => { console.error(e.message); process.exit(1); });
 }
-process.stdin.on('data', () => { process.stdout.write(JSON.stringify(lat) + '\\n'); process.exit(0); });
+process.stdin.on('data', () => { process.stdout.write(JSON.stringify(lat) + '\\n', () => process.exit(0)); });
 `;
 
 async function httpFanout(
