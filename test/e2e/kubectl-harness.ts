@@ -160,7 +160,7 @@ export function kubectl(version: string, serverUrl: string): Kubectl {
       },
       async stop() {
         if (child.exitCode === null) child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       },
     };
