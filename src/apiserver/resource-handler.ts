@@ -22,6 +22,7 @@ import type {
 } from '../registry/rest';
 import type { Registry } from '../registry/registry';
 import type { GenericStore } from '../registry/generic-store';
+import { rawJsonOf } from '../registry/generic-store';
 import { BindingREST } from '../registry/subresources';
 import { pruneFields } from '../registry/object-util';
 import type { ApiWatchEvent } from '../watch/types';
@@ -151,6 +152,18 @@ function writeOptions(query: URLSearchParams, decodeIssues: string[]): WriteOpti
     fieldValidation: fieldValidationParam(query),
     decodeIssues,
   };
+}
+
+function isList(v: KubeObject | KubeList): v is KubeList {
+  return Array.isArray((v as KubeList).items);
+}
+
+/** A list as JSON, reusing each item's stored text when the store attached it (no re-encoding). */
+function encodeList(list: KubeList): string {
+  const { items, ...envelope } = list;
+  const head = JSON.stringify(envelope);
+  const parts = items.map((i) => rawJsonOf(i) ?? JSON.stringify(i));
+  return `${head.slice(0, -1)},"items":[${parts.join(',')}]}`;
 }
 
 /** kube's verb for a request (undefined: let the dispatcher refuse it). */
@@ -373,7 +386,7 @@ export class ResourceHandler {
       res.status(code).type('application/yaml').send(YAML.stringify(out));
       return;
     }
-    const buf = Buffer.from(JSON.stringify(out));
+    const buf = Buffer.from(out === body && isList(body) ? encodeList(body) : JSON.stringify(out));
     res.status(code);
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Content-Length', String(buf.length));

@@ -74,6 +74,18 @@ export interface StoreDeps {
   watchSource?: (store: GenericStore) => WatchSource;
 }
 
+/**
+ * List items carry their JSON text (stored bytes plus resourceVersion) under this symbol so the
+ * HTTP layer can write a list without re-encoding every item. Non-enumerable; dropped by clones.
+ */
+export const RAW_JSON = Symbol('km.rawJson');
+
+/** The JSON text of a list item as read from storage, if the store attached it. */
+export function rawJsonOf(obj: KubeObject): string | undefined {
+  const v = (obj as Record<symbol, unknown>)[RAW_JSON];
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** How many generated names are tried before giving up (kube retries generateName collisions too). */
 const GENERATE_NAME_ATTEMPTS = 8;
 const MAX_UPDATE_RETRIES = 16;
@@ -145,10 +157,21 @@ export class GenericStore implements RESTResource {
   }
 
   protected encode(obj: KubeObject): Buffer {
-    const copy = { ...obj, metadata: { ...(obj.metadata ?? {}) } };
-    delete copy.metadata.resourceVersion;
-    delete copy.metadata.selfLink;
+    const metadata = { ...(obj.metadata ?? {}) };
+    delete metadata.resourceVersion;
+    delete metadata.selfLink;
+    // apiVersion, kind, metadata first: lists splice the resourceVersion into the stored text.
+    const copy = { apiVersion: obj.apiVersion, kind: obj.kind, metadata, ...obj };
+    copy.metadata = metadata;
     return Buffer.from(JSON.stringify(copy));
+  }
+
+  /** The stored text with resourceVersion added, when it has the layout `encode` writes. */
+  private rawWithVersion(kv: KeyValue): string | undefined {
+    const text = kv.value.toString('utf8');
+    const head = `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.info.kind)},"metadata":{"`;
+    if (!text.startsWith(head)) return undefined;
+    return `${head}resourceVersion":"${kv.modRevision}","${text.slice(head.length)}`;
   }
 
   private fail(err: unknown, verb: 'get' | 'create' | 'update' | 'delete', name: string): never {
@@ -244,7 +267,11 @@ export class GenericStore implements RESTResource {
         consumed++;
         lastKey = kv.key;
         const obj = this.decode(kv);
-        if (obj && (!pred || pred(obj))) items.push(obj);
+        if (obj && (!pred || pred(obj))) {
+          const raw = this.rawWithVersion(kv);
+          if (raw !== undefined) Object.defineProperty(obj, RAW_JSON, { value: raw, enumerable: false });
+          items.push(obj);
+        }
         if (limit > 0 && items.length >= limit) break;
       }
       const leftInPage = res.items.length - consumed;

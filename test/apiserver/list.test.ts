@@ -167,3 +167,11 @@ describe('lists', () => {
     expect(r.body.message).toBe('The resourceVersion for the provided list is too old.');
   });
 });
+
+test('list items written from stored text are the same objects a GET returns', async () => {
+  const l = await list('').expect(200);
+  for (const item of l.body.items as { metadata: { name: string } }[]) {
+    const one = await request(h.app).get(`/api/v1/namespaces/ls/pods/${item.metadata.name}`).expect(200);
+    expect(item).toEqual(one.body);
+  }
+});
