@@ -22,6 +22,8 @@ export interface ApiServerFlags {
   portalNet: string;
   serviceNodePortRange: string;
   compactionIntervalSeconds: number;
+  maxRequestsInflight: number;
+  maxMutatingRequestsInflight: number;
 }
 
 export function apiServerFlags(f: Flags): ApiServerFlags {
@@ -38,6 +40,8 @@ export function apiServerFlags(f: Flags): ApiServerFlags {
     portalNet: str('portal-net') ?? '10.10.10.0/24',
     serviceNodePortRange: str('service-node-port-range') ?? '30000-32767',
     compactionIntervalSeconds: typeof f['compaction-interval'] === 'number' ? f['compaction-interval'] : 300,
+    maxRequestsInflight: typeof f['max-requests-inflight'] === 'number' ? f['max-requests-inflight'] : 400,
+    maxMutatingRequestsInflight: typeof f['max-mutating-requests-inflight'] === 'number' ? f['max-mutating-requests-inflight'] : 200,
   };
 }
 
@@ -67,6 +71,9 @@ async function serve(f: Flags, banner: (url: string) => string, withControllers 
     port: cfg.port,
     etcdPrefix: cfg.etcdPrefix,
     serviceClusterIpRange: cfg.portalNet,
+    serviceNodePortRange: cfg.serviceNodePortRange,
+    maxRequestsInflight: cfg.maxRequestsInflight,
+    maxMutatingRequestsInflight: cfg.maxMutatingRequestsInflight,
     logger: log,
   });
   log.info(banner(api.url), { storage: storage.kind, dataDir: storage.kind === 'sqlite' ? cfg.dataDir : undefined });
