@@ -164,12 +164,18 @@ export function kubectlSuite(version: string, backend: Backend): void {
       expect(svc[1]!.slice(0, 4)).toEqual(['ext', 'ExternalName', '<none>', 'example.com']);
     });
 
-    it('create service clusterip --clusterip=None (headless)', async () => {
-      // With --tcp, kubectl names ports like "80-8080", which km currently rejects (see the report).
+    it('create service clusterip with ports, and headless', async () => {
+      expect(await ok('create', 'service', 'clusterip', 'web', '--tcp=80:8080')).toBe('service/web created\n');
+      const svc = rows(await ok('get', 'svc', 'web', '-o', 'wide'));
+      expect(svc[1]![1]).toBe('ClusterIP');
+      expect(svc[1]![2]).toMatch(/^10\.0\.0\.\d+$/);
+      expect(svc[1]!.slice(3, 5)).toEqual(['<none>', '80/TCP']);
+      expect(svc[1]![6]).toBe('app=web');
+      expect(JSON.parse(await ok('get', 'svc', 'web', '-o', 'json')).spec.ports).toEqual([
+        expect.objectContaining({ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }),
+      ]);
       expect(await ok('create', 'service', 'clusterip', 'hl', '--clusterip=None')).toBe('service/hl created\n');
-      const svc = rows(await ok('get', 'svc', 'hl', '-o', 'wide'));
-      expect(svc[1]!.slice(1, 5)).toEqual(['ClusterIP', 'None', '<none>', '<none>']);
-      expect(svc[1]![6]).toBe('app=hl');
+      expect(rows(await ok('get', 'svc', 'hl'))[1]!.slice(1, 5)).toEqual(['ClusterIP', 'None', '<none>', '<none>']);
     });
 
     it('apply -f: created, unchanged, configured; removing a field from the file removes it', async () => {
