@@ -8,11 +8,12 @@
  * Connection failures surface as `Unavailable`, deadline expiry as `Timeout`; the client keeps
  * reconnecting on its own, so calls succeed again once etcd is back.
  */
+import type { CallOptions, Client, Metadata } from '@grpc/grpc-js';
 import { Etcd3, type IKeyValue, type IRangeRequest, type IResponseHeader, type KVClient } from 'etcd3';
 import { alreadyExists, conflict, expired, notFound, StorageError, tooLarge, unavailable } from './errors';
 import { etcdClientOptions, type EtcdConnectionOptions } from './etcd-client';
 import { isCompactedError, isUnavailableError, neverSent, toStorageError } from './etcd-errors';
-import { EtcdWatch, prefixEnd } from './etcd-watch';
+import { EtcdWatch, prefixEnd, type WatchRpcStream } from './etcd-watch';
 import {
   MAX_VALUE_BYTES,
   type DeletePreconditions,
@@ -50,6 +51,11 @@ function toKeyValue(kv: IKeyValue): KeyValue {
 }
 
 const rev = (h: IResponseHeader): number => Number(h.revision);
+
+/** The part of etcd3's ConnectionPool used to open a Watch stream with extra metadata. */
+interface WatchPool {
+  withConnection<R>(service: 'Watch', fn: (args: { client: Client; metadata: Metadata }) => R | Promise<R>): Promise<R>;
+}
 
 export class EtcdStorage implements Storage {
   readonly kind = 'etcd';
@@ -196,7 +202,7 @@ export class EtcdStorage implements Storage {
     if (this.closed) throw unavailable(prefix, new Error('storage closed'));
     const w = new EtcdWatch(
       {
-        watchClient: this.client.watchClient,
+        openStream: () => this.openWatchStream(),
         onCompacted: (r) => this.observeCompacted(r),
         resumeTimeoutMs: this.watchResumeTimeoutMs,
         createTimeoutMs: Math.min(this.requestTimeoutMs, 2000),
@@ -261,6 +267,23 @@ export class EtcdStorage implements Storage {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  /**
+   * A Watch stream carrying etcd's "hasleader" metadata (as Kubernetes' clientv3.WithRequireLeader
+   * does): a member that loses its leader cancels the stream instead of leaving it silently stalled,
+   * and EtcdWatch resumes on another member at the next revision. etcd3 has no way to add metadata
+   * to its WatchClient, so this goes through its connection pool (etcd3 1.1.2 internals, checked at
+   * runtime; without them the plain WatchClient is used).
+   */
+  private openWatchStream(): Promise<WatchRpcStream> {
+    const pool = (this.client as unknown as { pool?: Partial<WatchPool> }).pool;
+    if (pool === undefined || typeof pool.withConnection !== 'function') return this.client.watchClient.watch();
+    return pool.withConnection('Watch', ({ client, metadata }) => {
+      const md = metadata.clone();
+      md.set('hasleader', 'true');
+      return (client as unknown as { watch(md: Metadata, opts: CallOptions): WatchRpcStream }).watch(md, {});
+    });
+  }
 
   private observeCompacted(revision: number): void {
     if (revision > this.compacted) this.compacted = revision;

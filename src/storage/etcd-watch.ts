@@ -8,12 +8,15 @@
  * (last delivered event revision + 1); if etcd cannot serve it (compacted) the stream ends with
  * `Expired`, and if etcd stays unreachable past the resume window it ends with `Unavailable`.
  */
-import type { IDuplexStream, IEvent, IWatchRequest, IWatchResponse, WatchClient } from 'etcd3';
+import type { IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from 'etcd3';
 import { expired, StorageError, unavailable } from './errors';
 import type { WatchEvent, WatchStream } from './interface';
 
+export type WatchRpcStream = IDuplexStream<IWatchRequest, IWatchResponse>;
+
 export interface EtcdWatchDeps {
-  watchClient: WatchClient;
+  /** Opens one gRPC Watch stream (see EtcdStorage.openWatchStream). */
+  openStream(): Promise<WatchRpcStream>;
   /** Called with every compact revision etcd reports, so the storage can track it. */
   onCompacted(revision: number): void;
   /** How long to keep trying to re-establish a broken stream before failing with Unavailable. */
@@ -54,7 +57,7 @@ export class EtcdWatch implements WatchStream {
   private waiter: (() => void) | undefined;
   /** Revision of the last event handed to the queue; -1 until known (fromRevision 0 before creation). */
   private lastRev: number;
-  private stream: IDuplexStream<IWatchRequest, IWatchResponse> | undefined;
+  private stream: WatchRpcStream | undefined;
   private attemptTimer: NodeJS.Timeout | undefined;
   /** Bumped on every open and teardown, so a late-arriving stream of an abandoned attempt is dropped. */
   private attempt = 0;
@@ -168,7 +171,7 @@ export class EtcdWatch implements WatchStream {
     const startRevision = this.lastRev >= 0 ? this.lastRev + 1 : undefined;
     // Bound each attempt: a stream to an unreachable etcd may sit in CONNECTING.
     this.attemptTimer = setTimeout(() => this.broken(new Error('watch creation timed out')), this.deps.createTimeoutMs);
-    this.deps.watchClient.watch().then(
+    this.deps.openStream().then(
       (stream) => {
         if (this.closed || this.failure !== undefined || attempt !== this.attempt) {
           stream.on('error', () => undefined); // the CANCELLED that cancel() causes

@@ -94,4 +94,42 @@ describe('EtcdStorage on a 3-member cluster', () => {
       expect(isStorageError(endError)).toBe(true);
     }
   });
+
+  it('a watch on a member that lost its leader is not left silently stalled: it ends with Unavailable when no member can serve it', async () => {
+    // Client and watch pinned to member 0; freezing the other two leaves it without a leader.
+    const only = EtcdStorage.create({ endpoints: [cluster.endpoints[0]], requestTimeoutMs: 1000, watchResumeTimeoutMs: 2000 });
+    const others = cluster.members.slice(1);
+    try {
+      const c = await only.create('/registry/pods/stall/a', Buffer.from('1'));
+      const watch = only.watch('/registry/pods/stall/', c.modRevision - 1);
+      const it = watch[Symbol.asyncIterator]();
+      expect((await it.next()).value?.modRevision).toBe(c.modRevision);
+      for (const m of others) m.pause();
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        it.next().then(
+          (r) => (r.done === true ? 'done' : 'event'),
+          (err: unknown) => (isStorageError(err) ? err.code : String(err)),
+        ),
+        new Promise<string>((r) => (timer = setTimeout(() => r('stalled'), 20_000))),
+      ]);
+      clearTimeout(timer);
+      expect(outcome).toBe('Unavailable');
+      watch.close();
+    } finally {
+      for (const m of others) m.resume();
+      await only.close();
+    }
+    // The cluster heals and serves again.
+    let ok = false;
+    for (let i = 0; i < 50 && !ok; i++) {
+      try {
+        await storage.create(`/registry/pods/stall/after-${i}`, Buffer.from('x'));
+        ok = true;
+      } catch {
+        await sleep(200);
+      }
+    }
+    expect(ok).toBe(true);
+  });
 });
