@@ -1,17 +1,14 @@
 /**
- * E2E harness for stock kubectl: a real km API server (createApiApp over SQLite or a real etcd, on a
- * free loopback port, with the kube-apiserver table printers and the protobuf body decoder) and a
- * runner for the real kubectl binaries with a fresh kubeconfig and discovery cache per session.
+ * E2E harness for stock kubectl: a real km API server (startApiServer, as `km apiserver` runs it,
+ * over SQLite or a real etcd, on a free loopback port) and a runner for the real kubectl binaries
+ * with a fresh kubeconfig and discovery cache per session.
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createApiApp } from '../../src/apiserver/server';
-import { defaultPrinters } from '../../src/api/table';
-import { decodeProtobufObject } from '../../src/api/protobuf';
+import { startApiServer } from '../../src/apiserver/server';
 import { SqliteStorage } from '../../src/storage/sqlite-storage';
 import { EtcdStorage } from '../../src/storage/etcd-storage';
 import type { Storage } from '../../src/storage/interface';
@@ -42,26 +39,11 @@ export async function startKmServer(backend: Backend): Promise<KmServer> {
   } else {
     storage = SqliteStorage.open({ dataDir, synchronous: 'NORMAL' });
   }
-  const api = createApiApp({
-    storage,
-    serviceClusterIpRange: '10.0.0.0/24',
-    printers: { ...defaultPrinters },
-    protobuf: (body) => decodeProtobufObject(body),
-  });
-  await api.bootstrap();
-  const server = http.createServer(api.app);
-  api.attach(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const api = await startApiServer({ storage, address: '127.0.0.1', port: 0, serviceClusterIpRange: '10.0.0.0/24' });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: api.url,
     async close() {
       await api.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
       await storage.close();
       if (stopEtcd) await stopEtcd();
       fs.rmSync(dataDir, { recursive: true, force: true });
