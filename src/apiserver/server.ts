@@ -141,6 +141,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
     return {
       watch: async (o) => (await ensure()).watch(o),
       snapshot: async (keyPrefix) => (await ensure()).snapshot(keyPrefix),
+      snapshotAtLeast: async (keyPrefix, revision) => (await ensure()).snapshotAtLeast(keyPrefix, revision),
     };
   };
 

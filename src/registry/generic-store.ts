@@ -59,6 +59,8 @@ export interface WatchSource {
   }): ApiWatcher | Promise<ApiWatcher>;
   /** Objects for a resourceVersion="0" list (may be slightly stale, as kube's cache is). */
   snapshot?(keyPrefix: string): Promise<{ items: KubeObject[]; resourceVersion: number }>;
+  /** Objects under keyPrefix once the cache has reached `revision`. */
+  snapshotAtLeast?(keyPrefix: string, revision: number): Promise<{ items: KubeObject[]; resourceVersion: number }>;
 }
 
 export interface StoreDeps {
@@ -102,6 +104,8 @@ export class GenericStore implements RESTResource {
   protected readonly storage: Storage;
   private readonly logger: StoreLogger | undefined;
   private watchSourceInstance: WatchSource | undefined;
+  /** Revision of this process's last write to this resource (read-your-writes for cache lookups). */
+  lastWriteRevision = 0;
 
   constructor(
     readonly strategy: Strategy,
@@ -164,6 +168,10 @@ export class GenericStore implements RESTResource {
     const copy = { apiVersion: obj.apiVersion, kind: obj.kind, metadata, ...obj };
     copy.metadata = metadata;
     return Buffer.from(JSON.stringify(copy));
+  }
+
+  protected noteWrite(revision: number): void {
+    if (revision > this.lastWriteRevision) this.lastWriteRevision = revision;
   }
 
   /** The stored text with resourceVersion added, when it has the layout `encode` writes. */
@@ -416,6 +424,7 @@ export class GenericStore implements RESTResource {
       const undo = await strategy.beforeStore?.(obj, undefined, false);
       try {
         const kv = await this.storage.create(this.keyFor(ctx.namespace, name), this.encode(obj));
+        this.noteWrite(kv.modRevision);
         return { object: this.decodeOrFail(kv, name), warnings, created: true };
       } catch (err) {
         await undo?.();
@@ -531,11 +540,13 @@ export class GenericStore implements RESTResource {
         if (finished) {
           // The last finalizer is gone from an object already being deleted: remove it now.
           const kv = await this.storage.delete(key, { expectedModRevision: cur!.modRevision });
+          this.noteWrite(kv.modRevision);
           await strategy.afterDelete?.(old);
           meta.resourceVersion = String(kv.modRevision);
           return { object: obj, warnings };
         }
         const kv = await this.storage.update(key, this.encode(obj), cur!.modRevision);
+        this.noteWrite(kv.modRevision);
         return { object: this.decodeOrFail(kv, name), warnings };
       } catch (err) {
         await undo?.();
@@ -631,9 +642,11 @@ export class GenericStore implements RESTResource {
       try {
         if (next && !deleteNow) {
           const kv = await this.storage.update(key, this.encode(next), cur.modRevision);
+          this.noteWrite(kv.modRevision);
           return { object: this.decodeOrFail(kv, name), deleted: false };
         }
         const kv = await this.storage.delete(key, { expectedModRevision: cur.modRevision });
+        this.noteWrite(kv.modRevision);
         await this.strategy.afterDelete?.(obj);
         const gone = next ?? obj;
         metaOf(gone).resourceVersion = String(kv.modRevision);

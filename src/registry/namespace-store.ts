@@ -37,6 +37,7 @@ export class NamespaceStore extends GenericStore {
       if (opts.dryRun) return { object: next, deleted: false };
       try {
         const out = await this.storage.update(key, this.encode(next), kv.modRevision);
+        this.noteWrite(out.modRevision);
         return { object: this.decodeOrFail(out, name), deleted: false };
       } catch (err) {
         if (isStorageError(err, 'Conflict') && attempt < MAX_RETRIES) continue;

@@ -119,6 +119,10 @@ export class Registry {
 
   /** kube's NamespaceLifecycle admission. */
   private async checkNamespace(ns: string, op: 'create' | 'update', info: ResourceInfo, name: string): Promise<void> {
+    // Fast path: the namespaces watch cache, at least as new as this process's own namespace writes.
+    // Anything but an Active hit falls back to a storage read (a namespace just created elsewhere).
+    const cached = await this.cachedNamespace(ns);
+    if (cached && getStr(getRec(cached, 'status'), 'phase') === 'Active') return;
     let nsObj: KubeObject;
     try {
       nsObj = await this.namespaces.get({ namespace: '' }, ns);
@@ -128,6 +132,18 @@ export class Registry {
     }
     if (op === 'create' && getStr(getRec(nsObj, 'status'), 'phase') === 'Terminating')
       throw errors.forbidden(groupResourceOf(info), name, `unable to create new content in namespace ${ns} because it is being terminated`);
+  }
+
+  private async cachedNamespace(ns: string): Promise<KubeObject | undefined> {
+    if (!this.opts.watchSource) return undefined;
+    try {
+      const source = this.namespaces.watchSource();
+      if (!source.snapshotAtLeast) return undefined;
+      const snap = await source.snapshotAtLeast(this.namespaces.keyFor('', ns), this.namespaces.lastWriteRevision);
+      return snap.items.find((o) => o.metadata?.name === ns);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Create default, kube-system and kube-public when missing. */
