@@ -12,6 +12,8 @@ import { forgetEventBytes } from './event-encoding';
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export class HistoryEntry {
+  /** When the cache applied this change (clock ms), for the history's age bound. */
+  appliedAt = 0;
   private addedView?: ApiWatchEvent;
   private deletedView?: ApiWatchEvent;
   readonly event: ApiWatchEvent;

@@ -65,6 +65,16 @@ export class RingBuffer<T> {
     return lo;
   }
 
+  /** Removes and returns the oldest item (undefined when empty). */
+  shift(): T | undefined {
+    if (this.tail === this.head) return undefined;
+    const i = this.tail % this.capacity;
+    const item = this.slots[i];
+    this.slots[i] = undefined;
+    this.tail++;
+    return item;
+  }
+
   /** Drops everything; sequence numbers keep increasing so stale cursors stay detectable. */
   clear(): void {
     this.slots.fill(undefined);

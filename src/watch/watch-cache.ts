@@ -37,6 +37,11 @@ export interface WatchCacheOptions {
   decode: (kv: KeyValue) => KubeObject | undefined;
   /** Changes kept for resuming watchers (kube: up to 102,400 events / 75 s). */
   historySize?: number;
+  /**
+   * Changes older than this are dropped too (kube: 75 s; 0 = count bound only), so a quiet prefix
+   * does not pin old object versions. Older resumes replay from storage (see storageReplay).
+   */
+  historyMaxAgeMs?: number;
   /** Events a watcher may fall behind before it is closed with an ERROR. */
   bufferPerWatcher?: number;
   /** kind/apiVersion stamped on BOOKMARK objects (else taken from a cached object). */
@@ -74,6 +79,7 @@ export interface CacheSnapshot {
 const DEFAULT_HISTORY = 10_000;
 const DEFAULT_BUFFER = 1_000;
 const DEFAULT_BOOKMARK_MS = 60_000;
+const DEFAULT_HISTORY_AGE_MS = 75_000;
 const MAX_BACKOFF_MS = 2_000;
 /**
  * Encoded lines are kept for this many recent events only: fan-out reads the newest ones at once,
@@ -440,8 +446,18 @@ export class WatchCache implements WatcherHost {
       return;
     }
     const entry = new HistoryEntry(ev.modRevision, ev.key, type, obj, prev);
+    const now = this.now();
+    entry.appliedAt = now;
     const evicted = this.ring.push(entry);
     if (evicted !== undefined) this.historyStart = evicted.revision;
+    const maxAge = this.opts.historyMaxAgeMs ?? DEFAULT_HISTORY_AGE_MS;
+    if (maxAge > 0) {
+      // Never drop the newest entry: watchers positioned just before it still need it.
+      for (let old = this.ring.at(this.ring.tailSeq); old !== undefined && old !== entry && now - old.appliedAt > maxAge; old = this.ring.at(this.ring.tailSeq)) {
+        this.ring.shift();
+        this.historyStart = old.revision;
+      }
+    }
     this.ring.at(this.ring.headSeq - 1 - ENCODED_WINDOW)?.forgetEncodings();
     const head = this.ring.headSeq;
     for (const w of this.watchers) {

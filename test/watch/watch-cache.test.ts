@@ -228,6 +228,23 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     expect(cache.watcherCount).toBe(0);
   });
 
+  test('history is also bounded by age: changes older than historyMaxAgeMs are no longer replayed from the cache', async () => {
+    const prefix = freshPrefix('age');
+    let now = 1_000_000;
+    const cache = await started(prefix, { historyMaxAgeMs: 1000, storageReplay: false, clock: { now: () => now } });
+    const rv0 = cache.resourceVersion;
+    const e1 = await storage.create(`${prefix}ns/e1`, pod('ns', 'e1'));
+    expect(await eventually(() => cache.resourceVersion === e1.modRevision)).toBe(true);
+    now += 2000;
+    const e2 = await storage.create(`${prefix}ns/e2`, pod('ns', 'e2'));
+    expect(await eventually(() => cache.resourceVersion === e2.modRevision)).toBe(true);
+    const tooOld = cache.watch({ resourceVersion: String(rv0) });
+    expect(status(await nextEvent(tooOld, 2000)).code).toBe(410);
+    const recent = cache.watch({ resourceVersion: String(e1.modRevision) });
+    expect((await take(recent, 1)).map(summarize)).toEqual([`ADDED ns/e2@${e2.modRevision}`]);
+    recent.close();
+  });
+
   test('after compaction, a resourceVersion before the compacted revision gets 410 Expired', async () => {
     const prefix = freshPrefix('compact');
     const first = await storage.create(`${prefix}ns/a`, pod('ns', 'a'));
