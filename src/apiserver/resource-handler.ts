@@ -386,7 +386,8 @@ export class ResourceHandler {
       res.status(code).type('application/yaml').send(YAML.stringify(out));
       return;
     }
-    const buf = Buffer.from(out === body && isList(body) ? encodeList(body) : JSON.stringify(out));
+    const text = out !== body ? JSON.stringify(out) : isList(body) ? encodeList(body) : (rawJsonOf(body) ?? JSON.stringify(body));
+    const buf = Buffer.from(text);
     res.status(code);
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Content-Length', String(buf.length));

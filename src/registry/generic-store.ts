@@ -174,6 +174,13 @@ export class GenericStore implements RESTResource {
     if (revision > this.lastWriteRevision) this.lastWriteRevision = revision;
   }
 
+  /** Attach the response text to an object handed straight to the HTTP layer (never to one that is edited later). */
+  private withRaw<T extends KubeObject>(kv: KeyValue, obj: T): T {
+    const raw = this.rawWithVersion(kv);
+    if (raw !== undefined) Object.defineProperty(obj, RAW_JSON, { value: raw, enumerable: false });
+    return obj;
+  }
+
   /** The stored text with resourceVersion added, when it has the layout `encode` writes. */
   private rawWithVersion(kv: KeyValue): string | undefined {
     const text = kv.value.toString('utf8');
@@ -196,7 +203,7 @@ export class GenericStore implements RESTResource {
     } catch (err) {
       this.fail(err, 'get', name);
     }
-    return this.decodeOrFail(kv, name);
+    return this.withRaw(kv, this.decodeOrFail(kv, name));
   }
 
   /** The predicate a list or watch applies (400 on bad selectors, before any storage access). */
@@ -275,11 +282,7 @@ export class GenericStore implements RESTResource {
         consumed++;
         lastKey = kv.key;
         const obj = this.decode(kv);
-        if (obj && (!pred || pred(obj))) {
-          const raw = this.rawWithVersion(kv);
-          if (raw !== undefined) Object.defineProperty(obj, RAW_JSON, { value: raw, enumerable: false });
-          items.push(obj);
-        }
+        if (obj && (!pred || pred(obj))) items.push(this.withRaw(kv, obj));
         if (limit > 0 && items.length >= limit) break;
       }
       const leftInPage = res.items.length - consumed;
@@ -425,7 +428,7 @@ export class GenericStore implements RESTResource {
       try {
         const kv = await this.storage.create(this.keyFor(ctx.namespace, name), this.encode(obj));
         this.noteWrite(kv.modRevision);
-        return { object: this.decodeOrFail(kv, name), warnings, created: true };
+        return { object: this.withRaw(kv, this.decodeOrFail(kv, name)), warnings, created: true };
       } catch (err) {
         await undo?.();
         if (generated && isStorageError(err, 'AlreadyExists') && attempt + 1 < GENERATE_NAME_ATTEMPTS) continue;
@@ -547,7 +550,7 @@ export class GenericStore implements RESTResource {
         }
         const kv = await this.storage.update(key, this.encode(obj), cur!.modRevision);
         this.noteWrite(kv.modRevision);
-        return { object: this.decodeOrFail(kv, name), warnings };
+        return { object: this.withRaw(kv, this.decodeOrFail(kv, name)), warnings };
       } catch (err) {
         await undo?.();
         if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {

@@ -1,5 +1,5 @@
 /** Pure store logic over the in-memory storage helper (integration tests use the real backends). */
-import { GenericStore } from '../../src/registry/generic-store';
+import { GenericStore, rawJsonOf } from '../../src/registry/generic-store';
 import { configMapStrategy } from '../../src/registry/strategies/configmaps';
 import { MemoryStorage } from '../helpers/memory-storage';
 
@@ -64,4 +64,20 @@ test('a generateName collision is retried with a new name', async () => {
   expect(first.object.metadata?.name).toBe('g-bbbbb');
   expect(second.object.metadata?.name).not.toBe('g-bbbbb');
   expect(second.object.metadata?.name).toMatch(/^g-[a-z0-9]{5}$/);
+});
+
+test('the response text attached to read objects is exactly the object with its resourceVersion', async () => {
+  const storage = new MemoryStorage();
+  const store = new GenericStore(configMapStrategy, { storage });
+  const created = await store.create(ctx, { metadata: { name: 'raw', labels: { a: 'b' } }, data: { k: 'v' } }, write);
+  const got = await store.get(ctx, 'raw');
+  const listed = (await store.list(ctx, {})).items[0]!;
+  for (const o of [created.object, got, listed]) {
+    const raw = rawJsonOf(o);
+    expect(raw).toBeDefined();
+    expect(JSON.parse(raw!)).toEqual(JSON.parse(JSON.stringify(o)));
+    expect(JSON.parse(raw!).metadata.resourceVersion).toBe(got.metadata.resourceVersion);
+  }
+  // Copies made for editing do not carry the text (it would go stale).
+  expect(rawJsonOf(structuredClone(got))).toBeUndefined();
 });
