@@ -187,6 +187,34 @@ export function kubectlSuite(version: string, backend: Backend): void {
       expect(JSON.parse(await ok('get', 'cm', 'app', '-o', 'json')).data).toEqual({ a: '10' });
     });
 
+    it('apply merges container and env lists by their merge keys', async () => {
+      const rc = (img: string, env: string): string =>
+        [
+          'apiVersion: v1',
+          'kind: ReplicationController',
+          'metadata: {name: mrg}',
+          'spec:',
+          '  replicas: 0',
+          '  selector: {app: mrg}',
+          '  template:',
+          '    metadata: {labels: {app: mrg}}',
+          '    spec:',
+          '      containers:',
+          `      - {name: a, image: ${img}, env: [${env}]}`,
+          '      - {name: b, image: redis}',
+          '',
+        ].join('\n');
+      const f = writeFile(k, 'mrg.yaml', rc('nginx', '{name: E1, value: "1"}, {name: E2, value: "2"}'));
+      expect(await ok('apply', '-f', f)).toBe('replicationcontroller/mrg created\n');
+      fs.writeFileSync(f, rc('nginx:2', '{name: E1, value: "1"}, {name: E3, value: "3"}'));
+      expect(await ok('apply', '-f', f)).toBe('replicationcontroller/mrg configured\n');
+      const containers = JSON.parse(await ok('get', 'rc', 'mrg', '-o', 'json')).spec.template.spec.containers as Array<{ name: string; image: string; env?: unknown[] }>;
+      expect(containers.map((c) => [c.name, c.image, c.env])).toEqual([
+        ['a', 'nginx:2', [{ name: 'E1', value: '1' }, { name: 'E3', value: '3' }]],
+        ['b', 'redis', undefined],
+      ]);
+    });
+
     it('apply --server-side creates and updates', async () => {
       const f = writeFile(k, 'ssa.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "1"}\n');
       expect(await ok('apply', '--server-side', '-f', f)).toBe('configmap/ssa serverside-applied\n');
