@@ -321,7 +321,9 @@ export class ResourceHandler {
     }
     const dryRunBody = Array.isArray(b['dryRun']) ? b['dryRun'].map(String) : [];
     const grace = typeof b['gracePeriodSeconds'] === 'number' ? b['gracePeriodSeconds'] : intParam(query, 'gracePeriodSeconds');
-    const policy = (typeof b['propagationPolicy'] === 'string' ? b['propagationPolicy'] : q(query, 'propagationPolicy')) as DeleteOptions['propagationPolicy'];
+    const orphanDependents = typeof b['orphanDependents'] === 'boolean' ? b['orphanDependents'] : boolParam(query, 'orphanDependents');
+    const legacyPolicy = orphanDependents === undefined ? undefined : orphanDependents ? 'Orphan' : 'Background';
+    const policy = (typeof b['propagationPolicy'] === 'string' ? b['propagationPolicy'] : (q(query, 'propagationPolicy') ?? legacyPolicy)) as DeleteOptions['propagationPolicy'];
     if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy))
       throw errors.invalid('DeleteOptions', 'meta.k8s.io', '', [
         { type: 'FieldValueNotSupported', field: 'propagationPolicy', value: policy, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' },

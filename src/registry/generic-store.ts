@@ -614,7 +614,10 @@ export class GenericStore implements RESTResource {
       this.checkPreconditions(obj, opts, name);
       const meta = obj.metadata;
       const requested = opts.gracePeriodSeconds;
-      const pendingFinalizers = (meta.finalizers ?? []).length > 0;
+      // propagationPolicy=Orphan: the `orphan` finalizer holds the owner until the garbage collector
+      // has released its dependents (kube's deletionFinalizersForGarbageCollection).
+      const orphan = this.strategy.orphansDependents === true && opts.propagationPolicy === 'Orphan' && !(meta.finalizers ?? []).includes('orphan');
+      const pendingFinalizers = (meta.finalizers ?? []).length > 0 || orphan;
       let next: StoredObject | undefined;
       let deleteNow = false;
       if (meta.deletionTimestamp) {
@@ -638,6 +641,7 @@ export class GenericStore implements RESTResource {
           const g = grace ?? 0;
           nm.deletionTimestamp = nowRfc3339(g);
           nm.deletionGracePeriodSeconds = g;
+          if (orphan) nm.finalizers = [...(nm.finalizers ?? []), 'orphan'];
           if (nm.generation !== undefined) nm.generation += 1;
         } else deleteNow = true;
       }

@@ -42,6 +42,8 @@ export interface Strategy {
    * undefined for immediate deletion. `requested` is DeleteOptions.gracePeriodSeconds.
    */
   gracePeriod?(obj: KubeObject, requested: number | undefined): number | undefined;
+  /** Owners the garbage collector knows: DELETE with propagationPolicy=Orphan adds the `orphan` finalizer. */
+  readonly orphansDependents?: boolean;
   /** Side effects before a create/update is stored (allocations); returns how to undo them. */
   beforeStore?(obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<Undo | undefined>;
   /** Side effects after an object is gone (release allocations). */

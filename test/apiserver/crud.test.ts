@@ -264,3 +264,35 @@ describe('delete', () => {
     await request(h.app).get(`${base}/configmaps/del-dry`).expect(200);
   });
 });
+
+describe('propagation policy', () => {
+  const rc = (name: string) => ({
+    metadata: { name },
+    spec: { replicas: 0, selector: { app: name }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } },
+  });
+
+  test('deleting an RC with propagationPolicy=Orphan holds it with the orphan finalizer', async () => {
+    await request(h.app).post(`${base}/replicationcontrollers`).send(rc('orph')).expect(201);
+    const d = await request(h.app).delete(`${base}/replicationcontrollers/orph`).send({ propagationPolicy: 'Orphan' }).expect(200);
+    expect(d.body.metadata.finalizers).toEqual(['orphan']);
+    expect(d.body.metadata.deletionTimestamp).toBeTruthy();
+    // The garbage collector removes the finalizer once dependents are released; then it is gone.
+    await request(h.app)
+      .patch(`${base}/replicationcontrollers/orph`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(JSON.stringify({ metadata: { finalizers: null } }))
+      .expect(200);
+    await request(h.app).get(`${base}/replicationcontrollers/orph`).expect(404);
+  });
+
+  test('deleting an RC in the background (default) removes it at once', async () => {
+    await request(h.app).post(`${base}/replicationcontrollers`).send(rc('bg')).expect(201);
+    await request(h.app).delete(`${base}/replicationcontrollers/bg`).send({ propagationPolicy: 'Background' }).expect(200);
+    await request(h.app).get(`${base}/replicationcontrollers/bg`).expect(404);
+  });
+
+  test('an unknown propagationPolicy is Invalid', async () => {
+    const r = await request(h.app).delete(`${base}/configmaps/whatever`).send({ propagationPolicy: 'Sideways' });
+    expect(r.status).toBe(422);
+  });
+});

@@ -51,6 +51,7 @@ export const rcStrategy: Strategy = {
   info: rcInfo,
   validateName: isDns1123Subdomain,
   tracksGeneration: true,
+  orphansDependents: true,
   selectableFields: ['metadata.name', 'metadata.namespace', 'status.replicas'],
   fieldsOf: (obj) => ({ ...metaFields(obj, true), 'status.replicas': String(getRec(obj, 'status')?.['replicas'] ?? 0) }),
   defaults(obj) {
