@@ -265,9 +265,10 @@ async function main(): Promise<void> {
       typeText = typeText.replace(/^Array<(.+)>$/, 'Array<$1>');
       if (/\[name: string\]: Quantity/.test(typeText)) typeText = '{ [key: string]: Quantity; }';
       let schema = typeFor(a, typeText);
-      // client-node is newer (v1.34) so its text wins, except where its generator copied the IntOrString
-      // type's own description onto the field.
-      const cnDescription = cnProp?.description?.startsWith('IntOrString is a type') ? undefined : cnProp?.description;
+      // client-node is newer (v1.34) so its text wins, except where its generator copied a scalar
+      // type's own description (IntOrString, MicroTime) onto the field instead of the field's.
+      const copiedTypeDoc = /^(IntOrString is a type|MicroTime is version|Time is a wrapper|Quantity is a fixed-point)/;
+      const cnDescription = cnProp?.description && copiedTypeDoc.test(cnProp.description) ? undefined : cnProp?.description;
       const description = cnDescription ?? ktProp?.description;
       if (typeof schema.$ref === 'string') {
         // kube-openapi's v3 form for a described reference: the ref wrapped in allOf.
