@@ -220,11 +220,13 @@ export class WatchCache implements WatcherHost {
   }
 
   /** waitUntilFresh then snapshot, re-checking in case older changes were still being applied. */
-  async snapshotAtLeast(keyPrefix: string, rv: number, timeoutMs?: number): Promise<CacheSnapshot> {
+  async snapshotAtLeast(keyPrefix: string, rv: number, timeoutMs: number = this.opts.futureRevisionTimeoutMs ?? 3000): Promise<CacheSnapshot> {
+    const deadline = this.now() + timeoutMs;
     for (;;) {
-      await this.waitUntilFresh(rv, timeoutMs);
+      await this.waitUntilFresh(rv, Math.max(0, deadline - this.now()));
       const s = this.snapshot(keyPrefix);
       if (s.resourceVersion >= rv) return s;
+      await this.nextProgress(10);
     }
   }
 
