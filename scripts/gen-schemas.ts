@@ -28,7 +28,8 @@ interface Attribute {
 const ROOT = path.resolve(__dirname, '..');
 const MODELS = path.join(ROOT, 'node_modules/@kubernetes/client-node/dist/gen/models');
 const KTYPES = path.join(ROOT, 'node_modules/kubernetes-types');
-const OUT = path.join(ROOT, 'schemas');
+// KM_SCHEMAS_OUT lets the freshness test regenerate into a temp dir and compare.
+const OUT = process.env.KM_SCHEMAS_OUT ?? path.join(ROOT, 'schemas');
 
 const CORE = 'io.k8s.api.core.v1.';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
