@@ -257,9 +257,16 @@ export class MesosScheduler {
     this.sendKill(rec);
   }
 
-  private sendKill(rec: TaskRecord): void {
-    this.log.info('killing Mesos task of deleted pod', { taskId: rec.taskId });
-    void this.call({ type: 'KILL', kill: { task_id: { value: rec.taskId }, agent_id: { value: rec.agentId } } });
+  private sendKill(rec: TaskRecord, attempt = 0): void {
+    this.log.info('killing Mesos task of deleted pod', { taskId: rec.taskId, attempt });
+    void this.call({ type: 'KILL', kill: { task_id: { value: rec.taskId }, agent_id: { value: rec.agentId } } }).then((res) => {
+      // A refused or lost KILL is retried with backoff while the task lives (re-subscription also re-sends it).
+      if (res.ok || this.stopped || this.terminal(rec) || this.tasks.get(rec.uid) !== rec) return;
+      setTimeout(() => {
+        if (!this.stopped && !this.terminal(rec) && this.tasks.get(rec.uid) === rec && this.client?.connected) this.sendKill(rec, attempt + 1);
+      }, Math.min(1000 * 2 ** attempt, 30_000)).unref();
+    });
+    if (attempt > 0) return;
     const pod = this.pods.get(rec.uid);
     if (pod) this.serial(rec.uid, () => this.opts.sink.recordEvent(podRef(pod), { type: 'Normal', reason: 'Killing', message: `Killing Mesos task ${rec.taskId}` }));
   }
@@ -393,7 +400,9 @@ export class MesosScheduler {
         case 'relaunch':
           this.log.warn('relaunching pod whose task ended before it could run', { taskId, why: outcome.why });
           this.tasks.delete(rec.uid);
-          this.attempts.set(rec.uid, (this.attempts.get(rec.uid) ?? 0) + 1);
+          // A task Mesos never knew (UNKNOWN) or never started (DROPPED) leaves its id free for reuse;
+          // one that ran gets a fresh id so its history cannot be confused with the new launch.
+          if (s.state !== 'TASK_UNKNOWN' && s.state !== 'TASK_DROPPED') this.attempts.set(rec.uid, (this.attempts.get(rec.uid) ?? 0) + 1);
           this.queue.add(rec.uid);
           this.arrivals = true;
           this.schedulePass();

@@ -118,7 +118,10 @@ export function mapTaskStatus(s: TaskStatus, ctx: MappingContext): StatusOutcome
     case 'TASK_GONE_BY_OPERATOR':
     case 'TASK_UNKNOWN':
       if (ctx.deleting) return { kind: 'delete' };
-      if (s.state === 'TASK_DROPPED' || !pod.spec?.nodeName || restart !== 'Never') return { kind: 'relaunch', why: `${s.state}${message ? `: ${message}` : ''}` };
+      // GONE means the agent is gone for good: a pod bound to it can never run there again.
+      if (s.state === 'TASK_DROPPED' || !pod.spec?.nodeName || (restart !== 'Never' && s.state !== 'TASK_GONE' && s.state !== 'TASK_GONE_BY_OPERATOR')) {
+        return { kind: 'relaunch', why: `${s.state}${message ? `: ${message}` : ''}` };
+      }
       return {
         kind: 'status',
         status: { phase: 'Failed', reason: 'NodeLost', message: `${s.state}: ${message}`, conditions: [cond('Ready', 'False', now, 'NodeLost')] },

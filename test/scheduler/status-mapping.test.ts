@@ -42,8 +42,13 @@ test('KILLED removes a deleting pod, and fails one nobody deleted', () => {
   expect(mapTaskStatus(status('TASK_KILLED'), { pod: pod(), deleting: false })).toMatchObject({ status: { phase: 'Failed' } });
 });
 
-test('LOST, GONE and UNKNOWN relaunch unless restartPolicy is Never; DROPPED always relaunches; UNREACHABLE waits as Unknown', () => {
-  for (const s of ['TASK_LOST', 'TASK_GONE', 'TASK_UNKNOWN'] as const) {
+test('GONE fails a bound pod whatever its restartPolicy: its agent will not come back', () => {
+  expect(mapTaskStatus(status('TASK_GONE'), { pod: pod('Always'), deleting: false })).toMatchObject({ status: { phase: 'Failed', reason: 'NodeLost' } });
+  expect(mapTaskStatus(status('TASK_GONE'), { pod: pod('Always', ''), deleting: false }).kind).toBe('relaunch');
+});
+
+test('LOST and UNKNOWN relaunch unless restartPolicy is Never; DROPPED always relaunches; UNREACHABLE waits as Unknown', () => {
+  for (const s of ['TASK_LOST', 'TASK_UNKNOWN'] as const) {
     expect(mapTaskStatus(status(s), { pod: pod('Always'), deleting: false }).kind).toBe('relaunch');
     expect(mapTaskStatus(status(s), { pod: pod('Never'), deleting: false })).toMatchObject({ status: { phase: 'Failed', reason: 'NodeLost' } });
   }
