@@ -62,6 +62,11 @@ export interface SchemaSet {
   definitionFor(group: string, version: string, kind: string): string | undefined;
   /** ajv validator for a kind (compiled once; unknown fields fail via additionalProperties). */
   compileValidator(group: string, version: string, kind: string): ValidateFunction | undefined;
+  /**
+   * Compile every kind's validator now (about a second in total) instead of on each kind's first
+   * request; for server start-up.
+   */
+  precompileAll(): void;
   /** Validate an object of a kind, classifying the problems; undefined when the kind has no schema. */
   validate(group: string, version: string, kind: string, obj: unknown): ValidationResult | undefined;
   /** Follow `$ref` (also wrapped as `allOf: [{$ref}]`) to the referenced definition. */
@@ -127,6 +132,12 @@ function buildSchemaSet(definitions: Record<string, JSONSchema>): SchemaSet {
         validators.set(name, v);
       }
       return v;
+    },
+    precompileAll() {
+      for (const key of byGvk.keys()) {
+        const [group, version, kind] = key.split('/') as [string, string, string];
+        set.compileValidator(group, version, kind);
+      }
     },
     validate(group, version, kind, obj) {
       const v = set.compileValidator(group, version, kind);

@@ -302,3 +302,14 @@ describe('schema completeness for real manifests (no spurious unknown fields und
     }
   });
 });
+
+describe('precompileAll', () => {
+  it('compiles a validator for every kind with a GVK, reused afterwards', () => {
+    const s = loadSchemaSet();
+    s.precompileAll();
+    const pod = s.compileValidator('', 'v1', 'Pod');
+    expect(pod).toBeDefined();
+    expect(s.compileValidator('', 'v1', 'Pod')).toBe(pod);
+    expect(s.compileValidator('coordination.k8s.io', 'v1', 'Lease')).toBeDefined();
+  });
+});
