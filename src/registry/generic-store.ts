@@ -34,7 +34,7 @@ import { decodeContinue, encodeContinue } from './continue-token';
 import { parseLabelSelector } from './selectors/label-selector';
 import { parseFieldSelector } from './selectors/field-selector';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/object-meta';
-import { applyPatch } from './patch-apply';
+import { applyPatch, defaultFieldManager, recordUpdate } from './patch-apply';
 
 /** What the store needs from the rest of the server. */
 export interface StoreLogger {
@@ -96,6 +96,8 @@ interface BuiltUpdate {
   obj: KubeObject;
   /** True when the caller's resourceVersion is a precondition (PUT with RV, patch setting RV). */
   conditional: boolean;
+  /** managedFields already settled (server-side apply); otherwise the write is recorded as an Update. */
+  managed?: boolean;
 }
 
 export class GenericStore implements RESTResource {
@@ -394,12 +396,14 @@ export class GenericStore implements RESTResource {
     return this.createWith(this.strategy, ctx, input, opts);
   }
 
-  private async createWith(strategy: Strategy, ctx: RequestContext, input: KubeObject, opts: WriteOptions): Promise<WriteResult> {
-    const obj = clone(input);
+  private async createWith(strategy: Strategy, ctx: RequestContext, input: KubeObject, opts: WriteOptions, managed = false): Promise<WriteResult> {
+    let obj = clone(input);
     this.normalizeTypeMeta(obj);
     this.normalizeNamespace(ctx, obj);
     const warnings = this.decodeWarnings(opts);
     strategy.defaults(obj);
+    // managedFields: the creator owns every field it set (kube records this after decoding/defaulting).
+    if (!managed) obj = recordUpdate(undefined, obj, strategy.info, opts.fieldManager ?? defaultFieldManager(ctx.userAgent));
     const meta = metaOf(obj);
     if (this.info.namespaced && this.deps.namespaceGate) await this.deps.namespaceGate(ctx.namespace, 'create', this.info, meta.name ?? '');
     if (meta.resourceVersion) throw errors.internal(new Error('resourceVersion should not be set on objects to be created'));
@@ -489,20 +493,22 @@ export class GenericStore implements RESTResource {
       }
       const old = cur ? this.decodeOrFail(cur, name) : undefined;
       if (!old && !allowCreate) throw errors.notFound(this.gr, name);
-      const { obj, conditional } = await build(old);
+      const built = await build(old);
+      let obj = built.obj;
+      const conditional = built.conditional;
       this.normalizeTypeMeta(obj);
       this.normalizeNamespace(ctx, obj);
       if (!old) {
         if (conditional) throw errors.notFound(this.gr, name);
         obj.metadata!.name = name;
         try {
-          return await this.createWith(this.strategy, ctx, obj, { ...opts, decodeIssues: [] });
+          return await this.createWith(this.strategy, ctx, obj, { ...opts, decodeIssues: [] }, built.managed === true);
         } catch (err) {
           if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_UPDATE_RETRIES) continue;
           throw err;
         }
       }
-      const meta = metaOf(obj);
+      let meta = metaOf(obj);
       const oldMeta = old.metadata;
       if (conditional) {
         const userRv = meta.resourceVersion ?? '';
@@ -522,11 +528,14 @@ export class GenericStore implements RESTResource {
       else delete meta.deletionGracePeriodSeconds;
       if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
       else delete meta.generation;
-      if (meta.managedFields === undefined && oldMeta.managedFields !== undefined) meta.managedFields = clone(oldMeta.managedFields);
       if (meta.generateName === undefined && oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
       delete meta.selfLink;
       strategy.prepareForUpdate(obj, old);
       if (strategy.tracksGeneration && !deepEqual(obj['spec'], old['spec'])) meta.generation = (oldMeta.generation ?? 0) + 1;
+      if (!built.managed) {
+        obj = recordUpdate(old, obj, strategy.info, opts.fieldManager ?? defaultFieldManager(ctx.userAgent));
+        meta = metaOf(obj);
+      }
       if (this.info.namespaced && this.deps.namespaceGate) await this.deps.namespaceGate(ctx.namespace, 'update', this.info, name);
       this.validateAll(strategy, obj, old);
       const warnings = strategy.warnings?.(obj, old) ?? [];
@@ -580,7 +589,16 @@ export class GenericStore implements RESTResource {
         const base: KubeObject = old
           ? clone(old)
           : { apiVersion: this.apiVersion, kind: this.info.kind, metadata: this.info.namespaced ? { name, namespace: ctx.namespace } : { name } };
-        const { patched, patchRv } = applyPatch({ type, original: base, body, info: this.info, name, force: opts.force, fieldManager: opts.fieldManager });
+        const { patched, patchRv, managed } = applyPatch({
+          type,
+          original: base,
+          live: old,
+          body,
+          info: strategy.info,
+          name,
+          force: opts.force,
+          fieldManager: opts.fieldManager,
+        });
         // fieldValidation applies to what the patch introduced (kube decodes the patched object).
         const unknown = this.deps.unknownFields?.(this.info, patched) ?? [];
         patchWarnings = this.decodeWarnings({ ...opts, decodeIssues: unknown.map((f) => `unknown field "${f}"`) });
@@ -590,7 +608,7 @@ export class GenericStore implements RESTResource {
           throw errors.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
         meta.name = name;
         if (old && !patchRv) meta.resourceVersion = old.metadata.resourceVersion;
-        return { obj: patched, conditional: patchRv };
+        return { obj: patched, conditional: patchRv, managed };
       },
       opts,
       allowCreate,

@@ -1,8 +1,7 @@
 /**
- * The store's side of PATCH: parse the body per patch type and call the pure functions in
- * ./patch (owned by the patch helper). Server-side apply is approximated by a strategic merge of
- * the applied configuration plus a managedFields entry for the manager (no per-field ownership yet,
- * so no apply conflicts are reported).
+ * The store's side of PATCH and of managedFields: parse the body per patch type and call the pure
+ * functions in ./patch (owned by the patch helper): JSON / merge / strategic patches, server-side
+ * apply with field ownership and conflicts, and the Update entries every other write records.
  */
 import YAML from 'yaml';
 import { errors } from '../api/errors';
@@ -11,12 +10,11 @@ import { isRecord } from '../api/types';
 import { loadSchemaSet } from '../api/schemas';
 import type { PatchType, ResourceInfo } from './rest';
 import type { PatchMeta } from './patch';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, chainPatchMeta, corePatchMeta, patchMetaFromSchemas } from './patch';
-import { nowRfc3339 } from './object-util';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, chainPatchMeta, corePatchMeta, patchMetaFromSchemas, serverSideApply, updateManagedFields } from './patch';
 
 const metaCache = new Map<string, PatchMeta>();
 
-function patchMetaFor(info: ResourceInfo): PatchMeta {
+export function patchMetaFor(info: ResourceInfo): PatchMeta {
   const key = `${info.group}/${info.version}/${info.kind}`;
   let m = metaCache.get(key);
   if (!m) {
@@ -53,6 +51,8 @@ function parseApplyBody(body: Buffer): unknown {
 export interface PatchRequest {
   type: PatchType;
   original: KubeObject;
+  /** The stored object (undefined when an apply creates it). */
+  live: KubeObject | undefined;
   body: Buffer;
   info: ResourceInfo;
   name: string;
@@ -60,9 +60,45 @@ export interface PatchRequest {
   fieldManager?: string;
 }
 
-export function applyPatch(req: PatchRequest): { patched: KubeObject; patchRv: boolean } {
+function apiVersionOf(info: ResourceInfo): string {
+  return info.group ? `${info.group}/${info.version}` : info.version;
+}
+
+/** Subtrees nobody owns through this endpoint (kube's reset fields): status on the main resource, spec on /status. */
+function ignoredFieldsFor(info: ResourceInfo): string[][] {
+  const sub = info.resource.split('/')[1];
+  if (sub === undefined) return [['status']];
+  if (sub === 'status') return [['spec']];
+  return [];
+}
+
+function managedFieldsOptions(info: ResourceInfo, manager: string) {
+  const sub = info.resource.split('/')[1];
+  return {
+    manager,
+    now: new Date().toISOString(),
+    meta: patchMetaFor(info),
+    apiVersion: apiVersionOf(info),
+    subresource: sub,
+    ignoredFields: ignoredFieldsFor(info),
+  };
+}
+
+/** kube's default field manager: the user agent up to its first "/" (128 characters at most). */
+export function defaultFieldManager(userAgent: string | undefined): string {
+  const ua = (userAgent ?? '').split('/')[0]!.slice(0, 128);
+  return ua || 'unknown';
+}
+
+/** Record a non-apply write in managedFields (create: old undefined). Returns the object to store. */
+export function recordUpdate(old: KubeObject | undefined, updated: KubeObject, info: ResourceInfo, manager: string): KubeObject {
+  return updateManagedFields(old, updated, managedFieldsOptions(info, manager));
+}
+
+export function applyPatch(req: PatchRequest): { patched: KubeObject; patchRv: boolean; managed: boolean } {
   const { original, info } = req;
   let out: unknown;
+  let managed = false;
   switch (req.type) {
     case 'json':
       out = applyJsonPatch(original, parseJsonBody(req.body));
@@ -78,16 +114,10 @@ export function applyPatch(req: PatchRequest): { patched: KubeObject; patchRv: b
         throw errors.invalid('PatchOptions', 'meta.k8s.io', '', [{ type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' }]);
       const applied = parseApplyBody(req.body);
       if (!isRecord(applied)) throw errors.badRequest('error decoding YAML: the applied configuration must be an object');
-      if ((applied['kind'] && applied['kind'] !== info.kind) || !applied['apiVersion'])
-        throw errors.badRequest(`apiVersion and kind must be set and match the resource (${info.kind}) in an apply patch`);
-      const cfg = { ...applied };
-      const cfgMeta = isRecord(cfg['metadata']) ? { ...cfg['metadata'] } : {};
-      delete cfgMeta['managedFields'];
-      cfg['metadata'] = cfgMeta;
-      const merged = applyStrategicMergePatch(original, cfg, patchMetaFor(info));
-      if (!isRecord(merged)) throw errors.badRequest('apply produced a non-object');
-      recordManager(merged as KubeObject, req.fieldManager, 'Apply', info);
-      out = merged;
+      if (applied['kind'] !== undefined && applied['kind'] !== info.kind)
+        throw errors.badRequest(`${String(applied['kind'])} in version "${info.version}" cannot be handled as a ${info.kind}: the object provided is unrecognized (must be of type ${info.kind})`);
+      out = serverSideApply(req.live, applied as KubeObject, { ...managedFieldsOptions(info, req.fieldManager), force: req.force === true });
+      managed = true;
       break;
     }
   }
@@ -95,14 +125,5 @@ export function applyPatch(req: PatchRequest): { patched: KubeObject; patchRv: b
   const patched = out as KubeObject;
   const rv = isRecord(patched.metadata) ? patched.metadata.resourceVersion : undefined;
   const patchRv = rv !== undefined && rv !== original.metadata?.resourceVersion;
-  return { patched, patchRv };
-}
-
-/** Keep one managedFields entry per (manager, operation), as kube's field manager does. */
-export function recordManager(obj: KubeObject, manager: string, operation: 'Apply' | 'Update', info: ResourceInfo): void {
-  const meta = obj.metadata ?? (obj.metadata = {});
-  const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
-  const entries = (meta.managedFields ?? []).filter((e) => !(e.manager === manager && e.operation === operation));
-  entries.push({ manager, operation, apiVersion, time: nowRfc3339(), fieldsType: 'FieldsV1', fieldsV1: {} });
-  meta.managedFields = entries;
+  return { patched, patchRv, managed };
 }

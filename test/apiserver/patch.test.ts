@@ -152,3 +152,33 @@ describe('server-side apply', () => {
     expect(r.status).toBe(422);
   });
 });
+
+describe('managedFields', () => {
+  test('a create records an Update entry for the fieldManager (or the user agent)', async () => {
+    const a = await request(h.app).post(`${base}/configmaps?fieldManager=creator`).send({ metadata: { name: 'mf-a' }, data: { k: 'v' } }).expect(201);
+    expect(a.body.metadata.managedFields).toEqual([
+      expect.objectContaining({ manager: 'creator', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:k': {} } } }),
+    ]);
+    const b = await request(h.app).post(`${base}/configmaps`).set('User-Agent', 'my-tool/1.0 (linux)').send({ metadata: { name: 'mf-b' }, data: { k: 'v' } }).expect(201);
+    expect(b.body.metadata.managedFields[0].manager).toBe('my-tool');
+  });
+
+  test('an apply that changes a field another manager owns is a 409 Conflict unless forced', async () => {
+    await request(h.app).post(`${base}/configmaps?fieldManager=owner`).send({ metadata: { name: 'mf-c' }, data: { k: 'v' } }).expect(201);
+    const cfg = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mf-c' }, data: { k: 'changed' } };
+    const r = await patch(`${base}/configmaps/mf-c?fieldManager=applier`, APPLY, cfg);
+    expect(r.status).toBe(409);
+    expect(r.body.reason).toBe('Conflict');
+    expect(r.body.message).toContain('conflict with "owner"');
+    const forced = await patch(`${base}/configmaps/mf-c?fieldManager=applier&force=true`, APPLY, cfg);
+    expect(forced.status).toBe(200);
+    expect(forced.body.data.k).toBe('changed');
+  });
+
+  test('an apply that drops a field it applied before removes it', async () => {
+    const cfg = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mf-d' }, data });
+    await patch(`${base}/configmaps/mf-d?fieldManager=ap`, APPLY, cfg({ a: '1', b: '2' })).expect(201);
+    const r = await patch(`${base}/configmaps/mf-d?fieldManager=ap`, APPLY, cfg({ a: '1' })).expect(200);
+    expect(r.body.data).toEqual({ a: '1' });
+  });
+});
