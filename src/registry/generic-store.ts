@@ -466,7 +466,20 @@ export class GenericStore implements RESTResource {
     this.normalizeNamespace(ctx, body);
     const warnings = this.decodeWarnings(opts);
     const conditional = !!body.metadata?.resourceVersion;
-    const result = await this.guaranteedObjectUpdate(strategy, ctx, name, () => ({ obj: clone(body), conditional }), opts, allowCreate);
+    const uid = body.metadata?.uid;
+    const result = await this.guaranteedObjectUpdate(
+      strategy,
+      ctx,
+      name,
+      (old) => {
+        // A uid in the body is a precondition, as in kube's DefaultUpdatedObjectInfo.
+        if (old && uid && uid !== old.metadata.uid)
+          throw errors.conflict(this.gr, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+        return { obj: clone(body), conditional };
+      },
+      opts,
+      allowCreate,
+    );
     result.warnings.unshift(...warnings);
     return result;
   }

@@ -296,3 +296,14 @@ describe('propagation policy', () => {
     expect(r.status).toBe(422);
   });
 });
+
+test('PUT with a uid that is not the stored object’s is a Conflict (uid precondition)', async () => {
+  const c = await request(h.app).post(`${base}/configmaps`).send({ metadata: { name: 'uid-pre' } }).expect(201);
+  const r = await request(h.app)
+    .put(`${base}/configmaps/uid-pre`)
+    .send({ ...c.body, metadata: { ...c.body.metadata, uid: '00000000-0000-0000-0000-000000000000' } });
+  expect(r.status).toBe(409);
+  expect(r.body.message).toBe(
+    `Operation cannot be fulfilled on configmaps "uid-pre": Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000, UID in object meta: ${c.body.metadata.uid}`,
+  );
+});
