@@ -319,7 +319,7 @@ export class SimCluster {
           agent_id: { value: agent.id },
           hostname: agent.hostname,
           url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: 5051 }, path: '/slave(1)' },
-          resources: toResources(free),
+          resources: toResources(free, fw.capabilities.has('MULTI_ROLE') ? (fw.info.roles?.[0] ?? '*') : undefined),
           attributes: agent.attributes,
         });
       }
@@ -404,6 +404,9 @@ export class SimCluster {
     if (!bagContains(available, used)) return 'Task uses more resources than available in the offer';
     for (const r of info.resources) {
       if (r.type === 'SCALAR' && (r.scalar?.value ?? 0) <= 0) return `Invalid scalar resource ${r.name}`;
+      // A MULTI_ROLE framework must say which of its roles each resource was allocated to.
+      if (fw.capabilities.has('MULTI_ROLE') && !r.allocation_info?.role) return `Resource ${r.name} lacks allocation_info for a MULTI_ROLE framework`;
+      if (!fw.capabilities.has('MULTI_ROLE') && r.allocation_info) return `Resource ${r.name} carries allocation_info but the framework is not MULTI_ROLE`;
     }
     return null;
   }

@@ -197,3 +197,20 @@ test('a declined agent is not re-offered within refuse_seconds; REVIVE clears th
   s.close();
   expect(sim.cluster.violations).toEqual([]);
 });
+
+test('TEARDOWN kills every task of the framework and ends its stream; a KILL for an unknown task answers TASK_UNKNOWN', async () => {
+  sim = await startMesosSim({ agents: [{ hostname: 'a1', cpus: 1, mem: 256 }] });
+  const { s, fw, sid } = await subscribed();
+  await waitFor('offer', () => offers(s).length > 0);
+  const offer = offers(s)[0]![0];
+  await post(sim.masters[0].address, JSON.stringify({ type: 'ACCEPT', framework_id: { value: fw }, accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task(offer.agent_id.value, 't1', 0.5)] } }] } }), { 'Mesos-Stream-Id': sid });
+  await waitFor('task', () => sim.cluster.liveTasks().length === 1);
+  await post(sim.masters[0].address, JSON.stringify({ type: 'KILL', framework_id: { value: fw }, kill: { task_id: { value: 'nobody' } } }), { 'Mesos-Stream-Id': sid });
+  await waitFor('kill answer', () => s.events.some((e) => e.type === 'UPDATE' && e.update.status.task_id.value === 'nobody'));
+  expect(s.events.find((e) => e.type === 'UPDATE' && e.update.status.task_id.value === 'nobody')).toMatchObject({ update: { status: { state: 'TASK_UNKNOWN', source: 'SOURCE_MASTER' } } });
+  const r = await post(sim.masters[0].address, JSON.stringify({ type: 'TEARDOWN', framework_id: { value: fw } }), { 'Mesos-Stream-Id': sid });
+  expect(r.status).toBe(202);
+  expect(sim.cluster.liveTasks()).toHaveLength(0);
+  expect(sim.cluster.removedFrameworks.has(fw)).toBe(true);
+  expect(sim.cluster.violations).toEqual([]);
+});

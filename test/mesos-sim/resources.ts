@@ -59,11 +59,14 @@ export function fromResources(resources: Resource[]): ResourceBag {
   return bag;
 }
 
-export function toResources(bag: ResourceBag): Resource[] {
+/** Offered resources; a MULTI_ROLE framework gets them tagged with the role they are allocated to. */
+export function toResources(bag: ResourceBag, allocationRole?: string): Resource[] {
+  const meta: Partial<Resource> = { role: '*' };
+  if (allocationRole !== undefined) meta.allocation_info = { role: allocationRole };
   const out: Resource[] = [];
-  if (bag.cpus > EPS) out.push({ name: 'cpus', type: 'SCALAR', scalar: { value: round(bag.cpus) }, role: '*' });
-  if (bag.mem > EPS) out.push({ name: 'mem', type: 'SCALAR', scalar: { value: round(bag.mem) }, role: '*' });
-  if (bag.ports.length > 0) out.push({ name: 'ports', type: 'RANGES', ranges: { range: bag.ports }, role: '*' });
+  if (bag.cpus > EPS) out.push({ name: 'cpus', type: 'SCALAR', scalar: { value: round(bag.cpus) }, ...meta });
+  if (bag.mem > EPS) out.push({ name: 'mem', type: 'SCALAR', scalar: { value: round(bag.mem) }, ...meta });
+  if (bag.ports.length > 0) out.push({ name: 'ports', type: 'RANGES', ranges: { range: bag.ports }, ...meta });
   return out;
 }
 
