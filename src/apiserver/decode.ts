@@ -4,6 +4,7 @@
  */
 import YAML from 'yaml';
 import { errors } from '../api/errors';
+import { checkJsonDepth } from '../registry/json-depth';
 import { isRecord } from '../api/types';
 import type { KubeObject } from '../api/types';
 
@@ -99,6 +100,7 @@ function yamlDuplicates(node: unknown, path: string, out: string[]): void {
 
 export function decodeJson(body: Buffer, kind: string, version: string): Decoded {
   const text = body.toString('utf8');
+  checkJsonDepth(text, `${kind} in version "${version}" cannot be handled as a ${kind}`);
   let obj: unknown;
   try {
     obj = JSON.parse(text);

@@ -8,6 +8,7 @@ import { errors } from '../api/errors';
 import type { KubeObject } from '../api/types';
 import { isRecord } from '../api/types';
 import { loadSchemaSet } from '../api/schemas';
+import { checkJsonDepth } from './json-depth';
 import type { PatchType, ResourceInfo } from './rest';
 import type { PatchMeta } from './patch';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, chainPatchMeta, corePatchMeta, patchMetaFromSchemas, serverSideApply, updateManagedFields } from './patch';
@@ -33,14 +34,17 @@ export function patchMetaFor(info: ResourceInfo): PatchMeta {
 }
 
 function parseJsonBody(body: Buffer): unknown {
+  const text = body.toString('utf8');
+  checkJsonDepth(text, 'error decoding patch');
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch (err) {
     throw errors.badRequest(`error decoding patch: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
 function parseApplyBody(body: Buffer): unknown {
+  checkJsonDepth(body.toString('utf8'), 'error decoding YAML');
   try {
     return YAML.parse(body.toString('utf8'), { uniqueKeys: true });
   } catch (err) {

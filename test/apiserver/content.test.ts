@@ -74,6 +74,19 @@ describe('encodings', () => {
     await request(h.app).get(`${base}/pods/big2`).expect(404);
   });
 
+  test('a body nested 100000 levels deep is a BadRequest, not a crash', async () => {
+    const deep = '{"metadata":{"name":"deep"},"data":{"x":' + '['.repeat(100000) + ']'.repeat(100000) + '}}';
+    const r = await request(h.app).post(`${base}/configmaps`).set('Content-Type', 'application/json').send(deep);
+    expect(r.status).toBe(400);
+    expect(r.body.message).toContain('exceeded max depth');
+    await request(h.app).post(`${base}/configmaps`).send({ metadata: { name: 'deep-patch' } }).expect(201);
+    const p = await request(h.app)
+      .patch(`${base}/configmaps/deep-patch`)
+      .set('Content-Type', 'application/merge-patch+json')
+      .send('{"data":' + '{"a":'.repeat(100000) + '1' + '}'.repeat(100000) + '}');
+    expect(p.status).toBe(400);
+  });
+
   test('a Table Accept is answered with a Table for pods', async () => {
     await request(h.app).post(`${base}/pods`).send(pod('tbl')).expect(201);
     const r = await request(h.app)
