@@ -267,6 +267,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<{ url: str
   const api = createApiApp(opts);
   await api.bootstrap();
   const server = http.createServer(api.app);
+  // Slow clients may not hold connections forever (slowloris): headers within 30 s, whole request
+  // bodies (3 MiB at most) within 60 s. Responses, such as watches, are not limited by these.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 60_000;
   api.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
