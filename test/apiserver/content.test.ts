@@ -162,6 +162,13 @@ describe('fieldValidation', () => {
     expect(r.body.message).toContain('duplicate field "metadata.name"');
   });
 
+  test('Strict rejects duplicate fields in YAML bodies too', async () => {
+    const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dupy\ndata:\n  a: "1"\n  a: "2"\n';
+    const r = await request(h.app).post(`${base}/configmaps?fieldValidation=Strict`).set('Content-Type', 'application/yaml').send(yaml);
+    expect(r.status).toBe(400);
+    expect(r.body.message).toContain('duplicate field "data.a"');
+  });
+
   test('Warn (the default) stores the object and sends one Warning header per field', async () => {
     const r = await request(h.app).post(`${base}/pods`).send({ ...withUnknown(), metadata: { name: 'fv-warn' } });
     expect(r.status).toBe(201);
