@@ -2,7 +2,7 @@
  * Builds every served resource (stores, subresources) over one Storage, with the namespace
  * lifecycle rules shared by all namespaced writes, and creates the built-in namespaces.
  */
-import { errors } from '../api/errors';
+import { ApiError, errors } from '../api/errors';
 import type { KubeObject } from '../api/types';
 import type { Storage } from '../storage/interface';
 import type { RESTResource, ResourceInfo } from './rest';
@@ -130,8 +130,13 @@ export class Registry {
       if (err instanceof Error && 'reason' in err && (err as { reason: string }).reason === 'NotFound') throw errors.notFound({ group: '', resource: 'namespaces' }, ns);
       throw err;
     }
-    if (op === 'create' && getStr(getRec(nsObj, 'status'), 'phase') === 'Terminating')
-      throw errors.forbidden(groupResourceOf(info), name, `unable to create new content in namespace ${ns} because it is being terminated`);
+    if (op === 'create' && getStr(getRec(nsObj, 'status'), 'phase') === 'Terminating') {
+      const detail = `unable to create new content in namespace ${ns} because it is being terminated`;
+      const err = errors.forbidden(groupResourceOf(info), name, detail);
+      if (name) throw err;
+      // kube's NewForbidden leaves out the name when there is none yet (generateName).
+      throw new ApiError({ ...err.status, message: `${groupResourceOf(info).resource} is forbidden: ${detail}` });
+    }
   }
 
   private async cachedNamespace(ns: string): Promise<KubeObject | undefined> {

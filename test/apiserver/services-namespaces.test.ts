@@ -130,6 +130,9 @@ describe('namespaces', () => {
     expect(r.status).toBe(403);
     expect(r.body.reason).toBe('Forbidden');
     expect(r.body.message).toBe('configmaps "after" is forbidden: unable to create new content in namespace term because it is being terminated');
+    const gen = await request(h.app).post('/api/v1/namespaces/term/configmaps').send({ metadata: { generateName: 'g-' } });
+    expect(gen.status).toBe(403);
+    expect(gen.body.message).toBe('configmaps is forbidden: unable to create new content in namespace term because it is being terminated');
     // Existing content can still be updated and deleted (the namespace controller needs that).
     await request(h.app).delete('/api/v1/namespaces/term/configmaps/before').expect(200);
   });
