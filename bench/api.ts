@@ -9,7 +9,7 @@
  * and writes bench/RESULTS.md. Targets are those of docs/benchmarks.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { etcdClientOptions } from '../src/storage/etcd-client';
@@ -361,6 +361,7 @@ async function main(): Promise<void> {
   const onSignal = (): void => void (started.etcd?.cleanup() ?? Promise.resolve()).finally(() => process.exit(130));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  notes.push(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores shared with other work: above ~2 the absolute numbers are noisy; the same-run ratios less so)`);
   const etcd = await startEtcd({ extraArgs: ['--quota-backend-bytes', String(8 * 1024 * MiB)] });
   started.etcd = etcd;
   const raw = new Etcd3(etcdClientOptions({ endpoints: [etcd.endpoint] }));

@@ -34,7 +34,7 @@ export function printTable(rows: Row[]): void {
 
 function sh(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000 }).trim();
+    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000 }).trimEnd();
   } catch {
     return '(unavailable)';
   }
