@@ -239,6 +239,8 @@ export class ResourceHandler {
     const accept = req.headers.accept;
     const verb = verbOf(method, r);
     if (verb && !r.info.verbs.includes(verb)) throw errors.methodNotAllowed(method, r.info.resource);
+    // The all-namespaces path of a namespaced resource only lists and watches.
+    if (r.info.namespaced && r.namespace === '' && verb !== 'list' && verb !== 'watch') throw errors.methodNotAllowed(method, r.info.resource);
 
     if (method === 'GET' || method === 'HEAD') {
       const tableOk = !!this.strategyOf(r.rest)?.tablePrinter;

@@ -307,3 +307,9 @@ test('PUT with a uid that is not the stored object’s is a Conflict (uid precon
     `Operation cannot be fulfilled on configmaps "uid-pre": Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000, UID in object meta: ${c.body.metadata.uid}`,
   );
 });
+
+test('the all-namespaces path only lists and watches (POST there is MethodNotAllowed)', async () => {
+  const r = await request(h.app).post('/api/v1/pods').send(pod('nowhere'));
+  expect(r.status).toBe(405);
+  await request(h.app).get('/api/v1/pods').expect(200);
+});
