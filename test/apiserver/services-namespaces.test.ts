@@ -262,3 +262,17 @@ test('verbs a resource does not serve are MethodNotAllowed (namespaces have no d
   const b = await request(h.app).get('/api/v1/namespaces/default/pods/x/binding');
   expect(b.status).toBe(405);
 });
+
+test('PUT creates endpoints, events and leases that do not exist (AllowCreateOnUpdate), but not pods', async () => {
+  const ep = await request(h.app)
+    .put('/api/v1/namespaces/default/endpoints/put-ep')
+    .send({ metadata: { name: 'put-ep' }, subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }] });
+  expect(ep.status).toBe(201);
+  expect(ep.body.subsets[0].ports[0].protocol).toBe('TCP');
+  const lease = await request(h.app)
+    .put('/apis/coordination.k8s.io/v1/namespaces/default/leases/put-lease')
+    .send({ metadata: { name: 'put-lease' }, spec: { holderIdentity: 'x' } });
+  expect(lease.status).toBe(201);
+  const p = await request(h.app).put('/api/v1/namespaces/default/pods/put-pod').send({ metadata: { name: 'put-pod' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+  expect(p.status).toBe(404);
+});

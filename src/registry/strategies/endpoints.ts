@@ -34,6 +34,8 @@ function validateSubsets(subsets: unknown[]): FieldError[] {
 export const endpointsStrategy: Strategy = {
   ...baseStrategy,
   info: endpointsInfo,
+  // kube's strategy for this kind allows PUT to create (AllowCreateOnUpdate).
+  allowCreateOnUpdate: true,
   validateName: isDns1123Subdomain,
   selectableFields: ['metadata.name', 'metadata.namespace'],
   fieldsOf: (obj) => metaFields(obj, true),

@@ -29,6 +29,8 @@ const CLUSTER_SCOPED_KINDS = ['Node', 'Namespace', 'PersistentVolume', 'ClusterR
 export const eventStrategy: Strategy = {
   ...baseStrategy,
   info: eventInfo,
+  // kube's strategy for this kind allows PUT to create (AllowCreateOnUpdate).
+  allowCreateOnUpdate: true,
   validateName: isDns1123Subdomain,
   selectableFields: EVENT_FIELDS,
   fieldsOf(obj) {

@@ -11,6 +11,8 @@ export const leaseInfo = resourceInfo({ group: 'coordination.k8s.io', resource: 
 export const leaseStrategy: Strategy = {
   ...baseStrategy,
   info: leaseInfo,
+  // kube's strategy for this kind allows PUT to create (AllowCreateOnUpdate).
+  allowCreateOnUpdate: true,
   validateName: isDns1123Subdomain,
   selectableFields: ['metadata.name', 'metadata.namespace'],
   fieldsOf: (obj) => metaFields(obj, true),
