@@ -53,6 +53,11 @@ async function expectNothingLost(load: WriteLoad, watchers: WatchTracker[]): Pro
       // Whatever the watcher went through (resume or 410 + re-list), its view equals the store's.
       expect(new Map(w.state)).toEqual(new Map([...items].map(([n, v]) => [n, v.rv])));
       expect(w.orderErrors).toEqual([]);
+      if (w.gone410 === 0) {
+        // It never had to re-list, so every acknowledged create reached it as an ADDED event: no gap.
+        const added = new Set(w.events.filter((e) => e.type === 'ADDED').map((e) => e.name));
+        expect([...load.acked.keys()].filter((n) => !added.has(n))).toEqual([]);
+      }
       // No event delivered twice to one watcher.
       const keys = w.events.map((e) => `${e.type}/${e.name}/${e.rv}`);
       expect(new Set(keys).size).toBe(keys.length);
