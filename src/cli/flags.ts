@@ -170,7 +170,10 @@ export const schedulerFlags: Record<string, FlagSpec> = {
   'failover-timeout': { type: 'string', default: '604800', describe: 'framework failover timeout in seconds', coerce: int('failover-timeout') },
   'leader-elect': { type: 'boolean', default: true, describe: 'use a Lease to elect one active replica', coerce: bool('leader-elect') },
   ...leaderElection,
-  'etcd-servers': etcd['etcd-servers']!,
+  'node-sync-period': { type: 'string', default: '5s', describe: 'how often Node objects are synced with the Mesos agents', coerce: duration('node-sync-period') },
+  'scheduler-backoff-initial': { type: 'string', default: '1s', describe: 'first retry delay for a pod no offer fits (doubles per failure)', coerce: duration('scheduler-backoff-initial') },
+  'scheduler-backoff-max': { type: 'string', default: '60s', describe: 'longest retry delay for a pod no offer fits', coerce: duration('scheduler-backoff-max') },
+  'etcd-servers': { ...etcd['etcd-servers']!, describe: 'accepted for the seed command line; unused (the scheduler talks to the API servers only)' },
   ...logging,
 };
 

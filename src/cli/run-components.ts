@@ -1,6 +1,5 @@
 /**
- * Components that are API clients: controller manager and proxy. The scheduler (#8) lands with its
- * issue; until then that command says so plainly and exits 1 rather than pretending to run.
+ * Components that are API clients: controller manager, Mesos scheduler and proxy.
  */
 import type { Flags } from './km';
 import { configureLogging, log } from '../util/log';
@@ -37,13 +36,32 @@ export async function runControllerManager(f: Flags): Promise<void> {
   onShutdownSignal(() => cm.stop());
 }
 
-function notYet(component: string, issue: number): (f: Flags) => Promise<void> {
-  return async () => {
-    throw new Error(`${component} is not available in this build yet (tracked in issue ${issue}); flags were accepted`);
-  };
+/**
+ * `km scheduler`: the Mesos framework (issue 8). `--etcd-servers` is accepted for the seed's command
+ * line but unused: the scheduler is an API client and never touches storage.
+ */
+export async function runScheduler(f: Flags): Promise<void> {
+  setupLogging(f);
+  const { startSchedulerServer } = await import('../scheduler/scheduler-server');
+  const s = await startSchedulerServer({
+    servers: apiServersOf(f),
+    address: typeof f['address'] === 'string' ? f['address'] : '127.0.0.1',
+    port: typeof f['port'] === 'number' ? f['port'] : 10251,
+    mesosMaster: typeof f['mesos-master'] === 'string' ? f['mesos-master'] : 'localhost:5050',
+    mesosUser: typeof f['mesos-user'] === 'string' ? f['mesos-user'] : 'root',
+    mesosRole: typeof f['mesos-role'] === 'string' ? f['mesos-role'] : '*',
+    failoverTimeoutSeconds: typeof f['failover-timeout'] === 'number' ? f['failover-timeout'] : 604800,
+    leaderElect: f['leader-elect'] !== false,
+    leaseDurationMs: f['leader-elect-lease-duration'] as number,
+    renewDeadlineMs: f['leader-elect-renew-deadline'] as number,
+    retryPeriodMs: f['leader-elect-retry-period'] as number,
+    nodeSyncIntervalMs: f['node-sync-period'] as number,
+    backoffInitialMs: f['scheduler-backoff-initial'] as number,
+    backoffMaxMs: f['scheduler-backoff-max'] as number,
+  });
+  log.info('km scheduler running', { api: apiServersOf(f), mesos: f['mesos-master'], health: s.url });
+  onShutdownSignal(() => s.stop());
 }
-
-export const runScheduler = notYet('scheduler', 8);
 
 /**
  * The seed runs `km proxy --etcd_servers=http://HOST:4001`: the proxy talks to the API, not etcd,

@@ -50,6 +50,17 @@ export interface MesosSchedulerOptions {
   reconcileIntervalMs?: number;
   logger?: Logger;
   client?: Partial<Omit<MesosClientOptions, 'master' | 'frameworkInfo' | 'handlers' | 'frameworkId' | 'logger'>>;
+  /** Counters for /metrics; every hook is optional so tests and embedders can ignore them. */
+  metrics?: SchedulerMetrics;
+}
+
+export interface SchedulerMetrics {
+  offersReceived?(n: number): void;
+  offersAccepted?(n: number): void;
+  offersDeclined?(n: number): void;
+  tasksLaunched?(n: number): void;
+  /** Seconds from a pod entering the queue to the master accepting its launch. */
+  schedulingLatency?(seconds: number): void;
 }
 
 interface TaskRecord {
@@ -93,6 +104,8 @@ export class MesosScheduler {
   private readonly attempts = new Map<string, number>();
   private readonly unschedulable = new Map<string, string>();
   private readonly queue: PodQueue;
+  /** When each waiting pod first entered the queue (for the scheduling latency histogram). */
+  private readonly queuedAt = new Map<string, number>();
   private readonly chains = new Map<string, Promise<unknown>>();
   private client: MesosSchedulerClient | null = null;
   private watch: PodWatch | null = null;
@@ -120,6 +133,16 @@ export class MesosScheduler {
 
   get mesosClient(): MesosSchedulerClient | null {
     return this.client;
+  }
+
+  /** Pods waiting for an offer. */
+  get queueDepth(): number {
+    return this.queue.size;
+  }
+
+  /** Whether the scheduler has a live subscription to the leading master. */
+  get connected(): boolean {
+    return !!this.client?.connected;
   }
 
   async start(): Promise<void> {
@@ -227,6 +250,7 @@ export class MesosScheduler {
       return;
     }
     this.queue.add(uid);
+    if (!this.queuedAt.has(uid)) this.queuedAt.set(uid, Date.now());
     this.arrivals = true;
     this.schedulePass();
   }
@@ -234,6 +258,7 @@ export class MesosScheduler {
   private podGone(uid: string): void {
     this.pods.delete(uid);
     this.queue.remove(uid);
+    this.queuedAt.delete(uid);
     this.awaiting.delete(uid);
     this.unschedulable.delete(uid);
     const rec = this.tasks.get(uid);
@@ -285,6 +310,7 @@ export class MesosScheduler {
         this.schedulePass();
         break;
       case 'OFFERS':
+        this.opts.metrics?.offersReceived?.(e.offers.offers?.length ?? 0);
         for (const o of e.offers.offers ?? []) {
           this.agents.set(o.agent_id.value, { hostname: o.hostname, ip: o.url?.address.ip });
           this.slots.set(o.id.value, new OfferSlot(o, Date.now()));
@@ -554,6 +580,7 @@ export class MesosScheduler {
     );
     const go = recorded.filter((l): l is PlannedLaunch => l !== null);
     if (go.length === 0) {
+      this.opts.metrics?.offersDeclined?.(1);
       await this.call({ type: 'DECLINE', decline: { offer_ids: [slot.offer.id], filters: { refuse_seconds: 0 } } });
       return;
     }
@@ -567,6 +594,16 @@ export class MesosScheduler {
         filters: { refuse_seconds: this.queue.size > 0 ? 0 : (this.opts.declineRefuseSeconds ?? 5) },
       },
     });
+    if (res.ok) {
+      this.opts.metrics?.offersAccepted?.(1);
+      this.opts.metrics?.tasksLaunched?.(go.length);
+      const now = Date.now();
+      for (const l of go) {
+        const at = this.queuedAt.get(l.uid);
+        this.queuedAt.delete(l.uid);
+        if (at !== undefined) this.opts.metrics?.schedulingLatency?.((now - at) / 1000);
+      }
+    }
     for (const l of go) {
       const rec = this.tasks.get(l.uid);
       if (!rec || rec.taskId !== l.taskId) continue;
@@ -617,6 +654,7 @@ export class MesosScheduler {
     const old = [...this.slots.values()].filter((s) => now - s.receivedAt >= ttl);
     if (old.length === 0) return;
     for (const s of old) this.slots.delete(s.id);
+    this.opts.metrics?.offersDeclined?.(old.length);
     void this.call({ type: 'DECLINE', decline: { offer_ids: old.map((s) => s.offer.id), filters: { refuse_seconds: this.opts.declineRefuseSeconds ?? 5 } } });
   }
 
@@ -624,6 +662,7 @@ export class MesosScheduler {
     if (this.slots.size === 0) return;
     const ids = [...this.slots.values()].map((s) => s.offer.id);
     this.slots.clear();
+    this.opts.metrics?.offersDeclined?.(ids.length);
     void this.call({ type: 'DECLINE', decline: { offer_ids: ids, filters: { refuse_seconds: refuseSeconds } } });
   }
 
