@@ -15,6 +15,8 @@ import type { SchemaSet } from '../api/schemas';
 import { discoveryRouter } from '../api/discovery';
 import { openapiRouter } from '../api/openapi';
 import { v1beta1Router } from '../api/v1beta1/router';
+import { v1beta1ResourceInfos } from '../api/v1beta1/discovery';
+import { watchForUrl } from '../api/v1beta1/watch-target';
 import type { Printer } from '../api/table/types';
 import { defaultPrinters } from '../api/table';
 import { decodeProtobufObject } from '../api/protobuf';
@@ -32,6 +34,7 @@ import { maxInflight } from './filters/max-inflight';
 import type { ProtobufDecoder } from './resource-handler';
 import { ResourceHandler, pathNotFound, route } from './resource-handler';
 import { errorHandler } from './error-handler';
+import { maintainDefaultServices } from './default-services';
 
 export const GIT_VERSION = 'v1.32.0-km';
 
@@ -46,6 +49,8 @@ export interface ApiServerOptions {
   /** --max-requests-inflight / --max-mutating-requests-inflight; 0 or absent = unlimited. */
   maxRequestsInflight?: number;
   maxMutatingRequestsInflight?: number;
+  /** Maintain the `kubernetes` and `kubernetes-ro` services in `default` (default true). */
+  defaultServices?: boolean;
 }
 
 export type ApiAppOptions = Omit<ApiServerOptions, 'address' | 'port'> & {
@@ -109,10 +114,13 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   let schemas: SchemaSet | undefined;
   try {
     schemas = loadSchemaSet();
+    // Compile every kind's validator now, not on the first request of each kind.
+    schemas.precompileAll();
   } catch (err) {
     logger.warn('schemas unavailable; structural validation disabled', { error: String(err) });
   }
 
+  const metrics = createApiMetrics({ defaultMetrics: false });
   const caches: WatchCache[] = [];
   const watchSource = (store: GenericStore): WatchSource => {
     let cache: WatchCache | undefined;
@@ -128,6 +136,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
         });
         const c = cache;
         caches.push(c);
+        metrics.watchersOf(store.info.resource, () => c.watcherCount);
         started = c.start().then(
           () => c,
           (err: unknown) => {
@@ -161,7 +170,6 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
-  const metrics = createApiMetrics({ defaultMetrics: false });
   app.use(metrics.middleware);
   app.use(requestLog());
   if (opts.maxRequestsInflight || opts.maxMutatingRequestsInflight)
@@ -191,8 +199,10 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   app.get('/metrics', metrics.handler);
 
   // Discovery and OpenAPI (kubectl-compat's routers) mount here.
-  app.use(discoveryRouter(registry.infos()));
-  if (schemas) app.use(openapiRouter(registry.infos(), { version: GIT_VERSION, schemas }));
+  // v1beta1 is announced as a second core version so kubectl can map `apiVersion: v1beta1` documents.
+  const servedInfos = [...registry.infos(), ...v1beta1ResourceInfos()];
+  app.use(discoveryRouter(servedInfos, { coreVersions: ['v1', 'v1beta1'] }));
+  if (schemas) app.use(openapiRouter(servedInfos, { version: GIT_VERSION, schemas }));
 
   // The legacy v1beta1 API (src/api/v1beta1) converts to and from the same v1 registry.
   app.use('/api/v1beta1', v1beta1Router({ resources: (r) => registry.lookup('', 'v1', r) }));
@@ -214,6 +224,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
     attach(server) {
       attachWebSocketWatch(server, async (req) => {
         const url = new URL(req.url ?? '/', 'http://x');
+        if (url.pathname.startsWith('/api/v1beta1/')) return watchForUrl((r) => registry.lookup('', 'v1', r), url, req.headers['user-agent']);
         let group = '';
         let version = 'v1';
         let rest: string;
@@ -282,15 +293,31 @@ export async function startApiServer(opts: ApiServerOptions): Promise<{ url: str
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const host = opts.address.includes(':') ? `[${opts.address}]` : opts.address;
+  const services = api.registry.lookup('', 'v1', 'services');
+  const endpoints = api.registry.lookup('', 'v1', 'endpoints');
+  const stopDefaultServices =
+    services && endpoints && opts.defaultServices !== false
+      ? maintainDefaultServices({
+          services,
+          endpoints,
+          serviceClusterIpRange: opts.serviceClusterIpRange,
+          advertiseAddress: opts.address === '0.0.0.0' || opts.address === '::' ? '127.0.0.1' : opts.address,
+          port,
+        })
+      : undefined;
   return {
     url: `http://${host}:${port}`,
     server,
     async close() {
+      stopDefaultServices?.();
+      // Graceful: stop accepting, end watches (clients see the stream close and reconnect), let
+      // in-flight requests finish, then cut whatever is left after a bounded wait.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
       await api.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(timer);
     },
   };
 }

@@ -196,9 +196,9 @@ describe('server endpoints', () => {
     }
   });
 
-  test('/api and /apis serve discovery', async () => {
+  test('/api and /apis serve discovery, with the legacy v1beta1 as a second core version after v1', async () => {
     const api = await request(h.app).get('/api').set('Accept', 'application/json').expect(200);
-    expect(api.body.versions).toEqual(['v1']);
+    expect(api.body.versions).toEqual(['v1', 'v1beta1']);
     const v1 = await request(h.app).get('/api/v1').set('Accept', 'application/json').expect(200);
     expect(v1.body.resources.map((r: { name: string }) => r.name)).toEqual(expect.arrayContaining(['pods', 'pods/status', 'services', 'namespaces', 'nodes']));
     const apis = await request(h.app).get('/apis').set('Accept', 'application/json').expect(200);
