@@ -129,6 +129,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (process.env.KM_E2E_DUMP) fs.writeFileSync(process.env.KM_E2E_DUMP, (sched?.output() ?? "") + "\n=== CM ===\n" + (cm?.output() ?? "") + "\n=== API ===\n" + (apiserver?.output() ?? ""));
   await Promise.allSettled([sched?.stop(), cm?.stop()]);
   await apiserver?.stop();
   api?.close();
@@ -227,6 +228,7 @@ test('scheduler kill -9 and restart mid-launch: same framework id, reconciliatio
   const staging = await waitFor('slow-1 task in STAGING', () => sim.cluster.liveTasks().find((t) => t.info.task_id.value.includes(uid)));
   expect(staging.state).toBe('TASK_STAGING');
 
+  if (process.env.KM_E2E_DUMP) fs.writeFileSync(process.env.KM_E2E_DUMP + ".first", sched.output());
   await sched.kill9();
   // Created while no scheduler runs: must not be lost either.
   await api.create({ resource: 'pods', namespace: 'default' }, podManifest('while-down', '100m'));
@@ -284,7 +286,7 @@ test('when the leading master leaves ZooKeeper the scheduler re-subscribes to th
 
 test('200 pods across 10 agents are all scheduled and running without over-committing any agent', async () => {
   const N = 200;
-  // 350m each: 11 fit on a 4-cpu agent, 110 in all would fit on 10 … so use 150m: 26 per agent, 260 capacity.
+  // 150m each: 26 fit on a 4-cpu agent (260 on ten), so 200 pods need at least 8 of the agents.
   const names = Array.from({ length: N }, (_, i) => `bulk-${i}`);
   for (let i = 0; i < N; i += 20) {
     await Promise.all(names.slice(i, i + 20).map((n) => api.create({ resource: 'pods', namespace: 'default' }, podManifest(n, '150m', '128Mi'))));
@@ -315,6 +317,33 @@ test('200 pods across 10 agents are all scheduled and running without over-commi
   const metrics = await (await fetch(`${sched.url}/metrics`)).text();
   expect(metrics).toMatch(/km_scheduler_tasks_launched_total \d+/);
   expect(metrics).toContain('km_scheduler_scheduling_duration_seconds_bucket');
+  if (process.env.KM_E2E_DUMP) fs.writeFileSync(`${process.env.KM_E2E_DUMP}.metrics`, `${JSON.stringify([...perNode])}\n${metrics}`);
+});
+
+test('a second scheduler replica stands by; SIGTERM on the leader exits 0 and the standby takes over as the same framework', async () => {
+  const fwId = [...sim.cluster.frameworks.values()].find((f) => f.stream)!.id;
+  const subscribesBefore = callsOf('SUBSCRIBE').length;
+  const standby = await startScheduler();
+  try {
+    const leaderGauge = async (p: KmProcess): Promise<string | undefined> =>
+      /leader_election_master_status\{name="km-scheduler"\} (\d)/.exec(await (await fetch(`${p.url}/metrics`)).text())?.[1];
+    expect(await leaderGauge(sched)).toBe('1');
+    // Give the standby several retry periods: it must campaign without ever subscribing.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await leaderGauge(standby)).toBe('0');
+    expect(callsOf('SUBSCRIBE').length).toBe(subscribesBefore);
+
+    expect(await sched.stop()).toBe(0);
+    sched = standby;
+    await waitFor('the standby subscribed', () => callsOf('SUBSCRIBE').length > subscribesBefore && [...sim.cluster.frameworks.values()].some((f) => f.stream));
+    expect(callsOf('SUBSCRIBE').slice(subscribesBefore).every((c) => JSON.stringify(c.body).includes(fwId))).toBe(true);
+    expect(await leaderGauge(standby)).toBe('1');
+    await api.create({ resource: 'pods', namespace: 'default' }, podManifest('after-handover', '100m'));
+    await waitFor('after-handover Running', async () => (await getPod('after-handover')).status?.phase === 'Running');
+  } catch (e) {
+    if (sched !== standby) await standby.stop();
+    throw e;
+  }
 });
 
 test('a Mesos agent that goes away turns its node NotReady', async () => {
