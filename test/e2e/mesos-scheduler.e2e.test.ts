@@ -265,6 +265,30 @@ test('scheduler kill -9 and restart mid-launch: same framework id, reconciliatio
   await waitFor('pods gone', async () => (await gone('slow-1')) && (await gone('while-down')));
 });
 
+test('scheduler kill -9 in the middle of a burst of launches: after restart every pod runs, each launched exactly once', async () => {
+  const names = Array.from({ length: 20 }, (_, i) => `burst-${i}`);
+  const pods = await Promise.all(names.map((n) => api.create<PodObj>({ resource: 'pods', namespace: 'default' }, podManifest(n, '100m'))));
+  const uids = pods.map((p) => p.metadata!.uid!);
+  await waitFor('the first launch of the burst', () => uids.some((u) => launchesOf(u).length > 0), 10_000);
+  await sched.kill9();
+  sched = await startScheduler();
+  await waitFor(
+    'every burst pod Running',
+    async () => {
+      const l = await api.list<PodObj>({ resource: 'pods', namespace: 'default' }, { labelSelector: 'app=burst' });
+      return l.items.length === names.length && l.items.every((p) => p.status?.phase === 'Running' && p.spec?.nodeName);
+    },
+    30_000,
+  );
+  for (const uid of uids) {
+    expect(launchesOf(uid)).toHaveLength(1);
+    expect(sim.cluster.liveTasks().filter((t) => t.info.task_id.value.includes(uid))).toHaveLength(1);
+  }
+  expect(sim.cluster.frameworks.size).toBe(1);
+  await Promise.all(names.map((name) => api.delete({ resource: 'pods', namespace: 'default', name })));
+  await waitFor('burst pods gone', async () => (await api.list<PodObj>({ resource: 'pods', namespace: 'default' }, { labelSelector: 'app=burst' })).items.length === 0);
+});
+
 test('when the leading master leaves ZooKeeper the scheduler re-subscribes to the new leader and keeps scheduling', async () => {
   const old = sim.leader()!;
   const fw = [...sim.cluster.frameworks.values()].find((f) => f.stream)!;
@@ -316,9 +340,10 @@ test('200 pods across 10 agents are all scheduled and running without over-commi
   expect(new Set(bulkTasks.map((t) => t.info.name)).size).toBe(N);
   const metrics = await (await fetch(`${sched.url}/metrics`)).text();
   expect(metrics).toMatch(/km_scheduler_tasks_launched_total \d+/);
+  expect(metrics).toMatch(/km_scheduler_offers_total\{outcome="accepted"\} [1-9]/);
   expect(metrics).toContain('km_scheduler_scheduling_duration_seconds_bucket');
   if (process.env.KM_E2E_DUMP) fs.writeFileSync(`${process.env.KM_E2E_DUMP}.metrics`, `${JSON.stringify([...perNode])}\n${metrics}`);
-});
+}, 90_000);
 
 test('a second scheduler replica stands by; SIGTERM on the leader exits 0 and the standby takes over as the same framework', async () => {
   const fwId = [...sim.cluster.frameworks.values()].find((f) => f.stream)!.id;
