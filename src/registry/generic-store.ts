@@ -257,6 +257,13 @@ export class GenericStore implements RESTResource {
       const snap = await this.watchSource().snapshot?.(prefix);
       if (snap) return this.listResult(snap.items.filter((o) => !pred || pred(o)), snap.resourceVersion);
     } else if (rv > 0) {
+      // NotOlderThan N (or a plain RV=N list): the cache serves it once it has caught up with N,
+      // never from an older state (504 "Too large resource version" when storage has not reached N).
+      const source = limit === 0 && this.deps.watchSource ? this.watchSource() : undefined;
+      if (source?.snapshotAtLeast) {
+        const snap = await source.snapshotAtLeast(prefix, rv);
+        return this.listResult(snap.items.filter((o) => !pred || pred(o)), snap.resourceVersion);
+      }
       await this.waitForRevision(rv);
     }
 
@@ -553,23 +560,29 @@ export class GenericStore implements RESTResource {
       this.validateAll(strategy, obj, old);
       const warnings = strategy.warnings?.(obj, old) ?? [];
       meta.resourceVersion = oldMeta.resourceVersion;
+      // kube's ShouldDeleteDuringUpdate, checked before the no-op shortcut as kube does inside its
+      // update function: nothing holds an object whose deletion is due any more, so remove it.
+      if (this.shouldDeleteDuringUpdate(obj, old)) {
+        if (opts.dryRun) return { object: obj, warnings };
+        try {
+          const kv = await this.storage.delete(key, { expectedModRevision: cur!.modRevision });
+          this.noteWrite(kv.modRevision);
+          await this.strategy.afterDelete?.(old);
+          meta.resourceVersion = String(kv.modRevision);
+          return { object: obj, warnings };
+        } catch (err) {
+          if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
+            if (conditional) throw errors.conflictModified(this.gr, name);
+            if (attempt < MAX_UPDATE_RETRIES) continue;
+          }
+          this.fail(err, 'update', name);
+        }
+      }
       // A no-op update writes nothing and keeps the resourceVersion (kube compares the encoded bytes).
       if (deepEqual(obj, old)) return { object: old, warnings };
-      // kube's shouldDeleteDuringUpdate: this update removed the last finalizer of an object whose
-      // deletion is due (grace period 0).
-      const finished =
-        (oldMeta.finalizers ?? []).length > 0 && (meta.finalizers ?? []).length === 0 && !!meta.deletionTimestamp && meta.deletionGracePeriodSeconds === 0;
       if (opts.dryRun) return { object: obj, warnings };
       const undo = await strategy.beforeStore?.(obj, old, false);
       try {
-        if (finished) {
-          // The last finalizer is gone from an object already being deleted: remove it now.
-          const kv = await this.storage.delete(key, { expectedModRevision: cur!.modRevision });
-          this.noteWrite(kv.modRevision);
-          await strategy.afterDelete?.(old);
-          meta.resourceVersion = String(kv.modRevision);
-          return { object: obj, warnings };
-        }
         const kv = await this.storage.update(key, this.encode(obj), cur!.modRevision);
         this.noteWrite(kv.modRevision);
         return { object: this.withRaw(kv, this.decodeOrFail(kv, name)), warnings };
@@ -582,6 +595,17 @@ export class GenericStore implements RESTResource {
         this.fail(err, 'update', name);
       }
     }
+  }
+
+  /**
+   * kube's ShouldDeleteDuringUpdate: an update leaves no metadata finalizer on an object whose
+   * deletion was requested and is due (no grace period left), so the update completes the deletion.
+   */
+  protected shouldDeleteDuringUpdate(obj: KubeObject, old: StoredObject): boolean {
+    if ((obj.metadata?.finalizers ?? []).length > 0) return false;
+    if (!old.metadata.deletionTimestamp) return false;
+    const grace = old.metadata.deletionGracePeriodSeconds;
+    return grace === undefined || grace === 0;
   }
 
   // ---------------------------------------------------------------- patch

@@ -1,9 +1,11 @@
 /**
  * The namespaces store: a generic store whose delete first marks the namespace Terminating (kube's
  * registry/core/namespace/storage): it is removed only once spec.finalizers is empty, which the
- * namespace controller arranges through /finalize after emptying the namespace.
+ * namespace controller arranges through /finalize after emptying the namespace. That /finalize
+ * update (or any update leaving a Terminating namespace without finalizers) removes it.
  */
 import { errors } from '../api/errors';
+import type { KubeObject, StoredObject } from '../api/types';
 import type { DeleteOptions, DeleteResult, RequestContext } from './rest';
 import { GenericStore } from './generic-store';
 import { clone, getArr, getRec, metaOf, nowRfc3339 } from './object-util';
@@ -14,6 +16,11 @@ import { IMMORTAL_NAMESPACES } from './strategies/namespaces';
 const MAX_RETRIES = 16;
 
 export class NamespaceStore extends GenericStore {
+  /** kube's ShouldDeleteNamespaceDuringUpdate: the generic rule, and spec.finalizers empty too. */
+  protected override shouldDeleteDuringUpdate(obj: KubeObject, old: StoredObject): boolean {
+    return getArr(getRec(obj, 'spec'), 'finalizers').length === 0 && super.shouldDeleteDuringUpdate(obj, old);
+  }
+
   override async delete(ctx: RequestContext, name: string, opts: DeleteOptions): Promise<DeleteResult> {
     if (IMMORTAL_NAMESPACES.includes(name)) throw errors.forbidden(this.gr, name, 'this namespace may not be deleted');
     const key = this.keyFor('', name);

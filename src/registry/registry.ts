@@ -10,6 +10,7 @@ import type { NamespaceGate, StoreDeps, StoreLogger, StructuralValidator, WatchS
 import { GenericStore } from './generic-store';
 import { NamespaceStore } from './namespace-store';
 import { BindingREST, SubresourceREST } from './subresources';
+import { ScaleREST } from './scale';
 import type { Strategy } from './strategy';
 import type { Printer } from '../api/table/types';
 import { groupResourceOf } from './strategy';
@@ -79,6 +80,8 @@ export class Registry {
     this.addSub(new SubresourceREST(services, serviceStatusStrategy(opts.serviceAllocators), { get: true, patch: true }));
     const rcs = this.addStore(new GenericStore(this.withPrinter(rcStrategy), deps));
     this.addSub(new SubresourceREST(rcs, rcStatusStrategy, { get: true, patch: true }));
+    // Served under /api/v1 beside its parent, though its kind is autoscaling/v1 Scale.
+    this.addSub(new ScaleREST(rcs), { group: '', version: 'v1' });
     const nodes = this.addStore(new GenericStore(this.withPrinter(nodeStrategy), deps));
     this.addSub(new SubresourceREST(nodes, nodeStatusStrategy, { get: true, patch: true }));
     for (const s of [endpointsStrategy, eventStrategy, configMapStrategy, secretStrategy, leaseStrategy]) this.addStore(new GenericStore(this.withPrinter(s), deps));
@@ -97,9 +100,10 @@ export class Registry {
     return store;
   }
 
-  private addSub(r: RESTResource): void {
+  /** `at`: the group/version whose path serves it, when that differs from its kind's (rc/scale). */
+  private addSub(r: RESTResource, at?: { group: string; version: string }): void {
     const i = r.info;
-    this.resources.set(resourceKey(i.group, i.version, i.resource), r);
+    this.resources.set(resourceKey(at?.group ?? i.group, at?.version ?? i.version, i.resource), r);
   }
 
   /** Resource (or `<resource>/<sub>`) served at group/version, if any. */

@@ -85,7 +85,10 @@ export interface WriteResult<T extends KubeObject = KubeObject> {
 
 export interface DeleteResult<T extends KubeObject = KubeObject> {
   object: T;
-  /** False when the object still exists (graceful deletion or finalizers pending): HTTP 202. */
+  /**
+   * False when the object still exists (graceful deletion or finalizers pending). Either way the
+   * answer is HTTP 200 (kube answers 202 only for asynchronous deletes, which no store here does).
+   */
   deleted: boolean;
 }
 

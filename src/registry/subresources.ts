@@ -22,7 +22,8 @@ import { isRecord } from '../api/types';
 import { getRec, getStr } from './object-util';
 import { applyBinding } from './strategies/pods';
 
-abstract class NotAllowed implements RESTResource {
+/** Every verb refused with 405; subresources override the ones they serve. */
+export abstract class NotAllowed implements RESTResource {
   abstract readonly info: ResourceInfo;
   protected deny(verb: string): never {
     throw errors.methodNotAllowed(verb, this.info.resource);
