@@ -217,6 +217,10 @@ test('a pod asking more cpu than any agent has stays Pending with PodScheduled=F
   expect(launchesOf(p.metadata!.uid!)).toHaveLength(0);
   const events = await api.list<KubeObject & { reason?: string; message?: string; involvedObject?: { name?: string } }>({ resource: 'events', namespace: 'default' });
   expect(events.items.some((e) => e.involvedObject?.name === 'huge' && e.reason === 'FailedScheduling' && /insufficient cpus/.test(e.message ?? ''))).toBe(true);
+  const described = await k('describe', 'pod', 'huge');
+  expect(described.stderr).toBe('');
+  expect(described.stdout).toMatch(/Status:\s+Pending/);
+  expect(described.stdout).toMatch(/FailedScheduling.*insufficient cpus/);
   await api.delete({ resource: 'pods', namespace: 'default', name: 'huge' });
   await waitFor('huge gone', () => gone('huge'));
 });
