@@ -367,6 +367,9 @@ test('a second scheduler replica stands by; SIGTERM on the leader exits 0 and th
     await waitFor('the standby subscribed', () => callsOf('SUBSCRIBE').length > subscribesBefore && [...sim.cluster.frameworks.values()].some((f) => f.stream));
     expect(callsOf('SUBSCRIBE').slice(subscribesBefore).every((c) => JSON.stringify(c.body).includes(fwId))).toBe(true);
     expect(await leaderGauge(standby)).toBe('1');
+    // A graceful stop is not a TEARDOWN: the tasks of the 200 pods kept running through the handover.
+    expect(sim.cluster.liveTasks().filter((t) => t.info.name.startsWith('default/bulk-'))).toHaveLength(200);
+    expect(callsOf('TEARDOWN')).toHaveLength(0);
     await api.create({ resource: 'pods', namespace: 'default' }, podManifest('after-handover', '100m'));
     await waitFor('after-handover Running', async () => (await getPod('after-handover')).status?.phase === 'Running');
   } catch (e) {
