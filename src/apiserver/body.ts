@@ -14,7 +14,7 @@ export function tooLarge(limit = MAX_REQUEST_BODY_BYTES): Error {
 export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    // Stop reading; the connection is closed after the 413 so the rest is never buffered.
+    // Refuse before reading; the error handler discards the rest unbuffered after answering 413.
     req.pause();
     return Promise.reject(tooLarge(limit));
   }

@@ -2,7 +2,7 @@
  * The one express error handler: every ApiError is rendered as its Status with its HTTP code;
  * storage errors are interpreted; anything else becomes a 500 InternalError Status.
  */
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
 import { ApiError, errors } from '../api/errors';
 import { isStorageError } from '../storage/errors';
 import { interpretStorageError } from '../registry/storage-errors';
@@ -37,8 +37,36 @@ export function errorHandler(logger?: StoreLogger): ErrorRequestHandler {
     if (retry) res.setHeader('Retry-After', String(retry));
     res.setHeader('Content-Type', 'application/json');
     res.setHeader('Content-Length', String(body.length));
-    // A body refused for its size is not read further: close the connection instead of draining it.
-    if (apiErr.code === 413) res.setHeader('Connection', 'close');
+    if (apiErr.code === 413) discardRestOfBody(req);
     res.end(body);
   };
+}
+
+/** Bytes and time a refused upload may keep sending after its 413 before the connection is cut. */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+const DISCARD_LIMIT_MS = 5_000;
+
+/**
+ * After a 413 the rest of the upload is read and thrown away (never buffered), so the client gets
+ * to read the answer: closing a socket that still has unread data makes the kernel send a reset,
+ * which destroys the 413 in flight (Go's server half-closes and lingers for the same reason).
+ * A client that keeps sending past the byte or time bound is cut off.
+ */
+function discardRestOfBody(req: Request): void {
+  if (req.readableEnded) return;
+  let discarded = 0;
+  const socket = req.socket;
+  const cut = (): void => {
+    socket.destroy();
+  };
+  const timer = setTimeout(cut, DISCARD_LIMIT_MS);
+  timer.unref();
+  req.removeAllListeners('data');
+  req.on('data', (c: Buffer) => {
+    discarded += c.length;
+    if (discarded > DISCARD_LIMIT_BYTES) cut();
+  });
+  req.once('end', () => clearTimeout(timer));
+  socket.once('close', () => clearTimeout(timer));
+  req.resume();
 }

@@ -26,7 +26,7 @@ describe('label selector', () => {
     expect(parseLabelSelector(sel).matches(labels)).toBe(expected);
   });
 
-  test.each(['app in (web', 'app=web,', '=web', 'app in ()', 'bad key!=x', 'app=we b', 'n>x'])('%j is a 400 BadRequest', (sel) => {
+  test.each(['app in (web', 'app=web,', '=web', 'app in ()', 'bad key!=x', 'app=we b', 'n>x', 'a in', 'a notin', 'a in (x,'])('%j is a 400 BadRequest', (sel) => {
     let err: unknown;
     try {
       parseLabelSelector(sel);

@@ -136,8 +136,9 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
   if (selector === undefined || selector.trim() === '') return new LabelSelector([]);
   const toks = tokenize(selector);
   let pos = 0;
-  const peek = (): Token => toks[pos]!;
-  const next = (): Token => toks[pos++]!;
+  // The token list always ends with an 'end' token; never read past it, however malformed the input.
+  const peek = (): Token => toks[Math.min(pos, toks.length - 1)]!;
+  const next = (): Token => toks[Math.min(pos++, toks.length - 1)]!;
   const reqs: LabelRequirement[] = [];
   for (;;) {
     let t = next();
@@ -168,7 +169,8 @@ export function parseLabelSelector(selector: string | undefined): LabelSelector 
         }
       } else if (op.kind === 'id' && (op.text === 'in' || op.text === 'notin')) {
         next();
-        if (next().kind !== 'lparen') fail(`found '${peek().text}', expected: '('`);
+        const open = next();
+        if (open.kind !== 'lparen') fail(`found '${open.kind === 'end' ? 'end of string' : open.text}', expected: '('`);
         const values: string[] = [];
         for (;;) {
           t = next();
