@@ -223,6 +223,30 @@ export function kubectlSuite(version: string, backend: Backend): void {
       expect(JSON.parse(await ok('get', 'cm', 'ssa', '-o', 'json')).data).toEqual({ a: '2' });
     });
 
+    it('apply --server-side conflicts with another field manager, and --force-conflicts takes the field', async () => {
+      const f = writeFile(k, 'own.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: own}\ndata: {a: "1"}\n');
+      await ok('create', '-f', f);
+      fs.writeFileSync(f, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: own}\ndata: {a: "2"}\n');
+      const r = await inNs('apply', '--server-side', '-f', f);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/conflict/i);
+      expect(r.stderr).toContain('.data.a');
+      expect(JSON.parse(await ok('get', 'cm', 'own', '-o', 'json')).data).toEqual({ a: '1' });
+      expect(await ok('apply', '--server-side', '--force-conflicts', '-f', f)).toBe('configmap/own serverside-applied\n');
+      expect(JSON.parse(await ok('get', 'cm', 'own', '-o', 'json')).data).toEqual({ a: '2' });
+    });
+
+    it('scale rc sets spec.replicas through the scale subresource', async () => {
+      const f = writeFile(
+        k,
+        'rc.yaml',
+        'apiVersion: v1\nkind: ReplicationController\nmetadata: {name: sc}\nspec:\n  replicas: 1\n  selector: {app: sc}\n  template:\n    metadata: {labels: {app: sc}}\n    spec: {containers: [{name: c, image: nginx}]}\n',
+      );
+      await ok('create', '-f', f);
+      expect(await ok('scale', 'rc', 'sc', '--replicas=3')).toBe('replicationcontroller/sc scaled\n');
+      expect(JSON.parse(await ok('get', 'rc', 'sc', '-o', 'json')).spec.replicas).toBe(3);
+    });
+
     it('replace -f and edit with EDITOR set to a script', async () => {
       const f = writeFile(k, 'r.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: r}\ndata: {a: "1"}\n');
       await ok('create', '-f', f);
