@@ -63,7 +63,10 @@ async function serve(f: Flags, banner: (url: string) => string, withControllers 
     certFile: cfg.certFile,
     keyFile: cfg.keyFile,
   });
-  const compactor = cfg.compactionIntervalSeconds > 0 ? new Compactor(storage, { intervalMs: cfg.compactionIntervalSeconds * 1000 }) : undefined;
+  const compactor = cfg.compactionIntervalSeconds > 0 ? new Compactor(storage, {
+          intervalMs: cfg.compactionIntervalSeconds * 1000,
+          onError: (err: unknown) => log.warn('compaction failed; retrying at the next interval', { error: err instanceof Error ? err.message : String(err) }),
+        }) : undefined;
   compactor?.start();
   const api = await startApiServer({
     storage,
