@@ -182,20 +182,31 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   app.get('/version', (_req, res) => {
     res.json(versionInfo());
   });
-  app.get(['/healthz', '/livez'], (_req, res) => {
-    res.type('text/plain').send('ok');
-  });
-  app.get('/readyz', async (_req, res) => {
-    const ok = await Promise.race([
+  // Health as kube-apiserver serves it: `ok`, or with ?verbose one `[+]check ok` line per check;
+  // readyz fails while storage is unreachable; healthz and livez say the process is alive.
+  const storageReachable = (): Promise<boolean> =>
+    Promise.race([
       storage.currentRevision().then(
         () => true,
         () => false,
       ),
       new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
     ]);
-    if (ok) res.type('text/plain').send('ok');
-    else res.status(500).type('text/plain').send('[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed');
-  });
+  const health =
+    (name: string, withStorage: boolean) =>
+    async (req: Request, res: Response): Promise<void> => {
+      const checks: Array<[string, boolean]> = [['ping', true]];
+      if (withStorage) checks.push(['etcd', await storageReachable()]);
+      const failed = checks.some(([, ok]) => !ok);
+      const verbose = req.query['verbose'] !== undefined;
+      const lines = checks.map(([c, ok]) => (ok ? `[+]${c} ok` : `[-]${c} failed: reason withheld`));
+      res.status(failed ? 500 : 200).type('text/plain');
+      if (failed) res.send(`${lines.join('\n')}\n${name} check failed`);
+      else res.send(verbose ? `${lines.join('\n')}\n${name} check passed\n` : 'ok');
+    };
+  app.get('/livez', health('livez', false));
+  app.get('/healthz', health('healthz', false));
+  app.get('/readyz', health('readyz', true));
   app.get('/metrics', metrics.handler);
 
   // Discovery and OpenAPI (kubectl-compat's routers) mount here.

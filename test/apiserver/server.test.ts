@@ -55,3 +55,19 @@ test('startApiServer serves on loopback, creates the built-in namespaces and wat
     await s.close();
   }
 });
+
+test('/readyz?verbose lists each check, and names the failing one when storage is unreachable', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-readyz-'));
+  const storage = SqliteStorage.open({ dataDir: dir });
+  const api = createApiApp({ storage });
+  await api.bootstrap();
+  const ok = await request(api.app).get('/readyz?verbose').expect(200);
+  expect(ok.text).toContain('[+]ping ok');
+  expect(ok.text).toContain('[+]etcd ok');
+  expect(ok.text).toContain('readyz check passed');
+  await storage.close();
+  const bad = await request(api.app).get('/readyz?verbose').expect(500);
+  expect(bad.text).toContain('[-]etcd failed');
+  await api.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
