@@ -160,6 +160,44 @@ describe('km controller-manager against a real km apiserver', () => {
     expect(await count()).toBe(50);
   });
 
+  const rcWith = (name: string, replicas: number): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'ReplicationController',
+    metadata: { name },
+    spec: { replicas, selector: { app: name }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+  });
+  const podsOf = async (app: string): Promise<KubeObject[]> =>
+    (await api.list({ resource: 'pods', namespace: 'default' }, { labelSelector: `app=${app}` })).items.filter((p) => !p.metadata?.deletionTimestamp);
+
+  it('deleting a replication controller with background propagation garbage-collects its pods', async () => {
+    await api.create({ resource: 'replicationcontrollers', namespace: 'default' }, rcWith('gc-bg', 2));
+    await eventually('2 pods', async () => (await podsOf('gc-bg')).length === 2);
+    await api.delete({ resource: 'replicationcontrollers', namespace: 'default', name: 'gc-bg' }, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' });
+    await eventually('pods collected', async () => (await podsOf('gc-bg')).length === 0);
+  });
+
+  it('deleting a replication controller with --cascade=orphan leaves its pods, without the owner reference', async () => {
+    await api.create({ resource: 'replicationcontrollers', namespace: 'default' }, rcWith('gc-orphan', 2));
+    await eventually('2 pods', async () => (await podsOf('gc-orphan')).length === 2);
+    await api.delete({ resource: 'replicationcontrollers', namespace: 'default', name: 'gc-orphan' }, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Orphan' });
+    await eventually('rc gone', async () => {
+      try {
+        await api.get({ resource: 'replicationcontrollers', namespace: 'default', name: 'gc-orphan' });
+        return false;
+      } catch (err) {
+        return isNotFound(err);
+      }
+    });
+    const pods = await eventually('orphaned pods', async () => {
+      const ps = await podsOf('gc-orphan');
+      return ps.length === 2 && ps.every((p) => (p.metadata?.ownerReferences ?? []).length === 0) ? ps : undefined;
+    });
+    expect(pods).toHaveLength(2);
+    // and they stay: nothing collects orphans
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await podsOf('gc-orphan')).toHaveLength(2);
+  });
+
   it('deleting a namespace empties it and then removes it', async () => {
     await api.create({ resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
     await api.create({ resource: 'pods', namespace: 'doomed' }, pod('p', { a: 'b' }, 'doomed'));
