@@ -3,7 +3,7 @@
  * else the kubernetes-mesos per-container defaults of 0.25 cpu / 64 MB), and its fixed host ports.
  */
 import type { Pod } from 'kubernetes-types/core/v1';
-import { parseQuantity } from './quantity';
+import { parseQuantity } from '../api/quantity';
 
 export interface ResourceDefaults {
   cpus: number;

@@ -4,21 +4,13 @@ import path from 'node:path';
 import { SqliteStorage } from '../../src/storage/sqlite-storage';
 import { startApiServer } from '../../src/apiserver/server';
 import { configureLogging } from '../../src/util/log';
+import { eventually } from '../helpers/eventually';
 
 interface SvcLike {
   metadata: { name: string };
   spec: { clusterIP: string; ports: Array<{ port: number; targetPort: number }> };
 }
 
-async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('timed out');
-}
 
 describe('services the API server maintains for itself', () => {
   let dir: string;
@@ -41,7 +33,7 @@ describe('services the API server maintains for itself', () => {
 
   it('creates kubernetes (443, portal .2) and kubernetes-ro (80, portal .1) in default, with the seed portal net', async () => {
     const svc = (name: string): Promise<SvcLike> =>
-      eventually(async () => {
+      eventually(`service ${name}`, async () => {
         const r = await get(`/api/v1/namespaces/default/services/${name}`);
         return r.ok ? ((await r.json()) as SvcLike) : undefined;
       });
@@ -55,7 +47,7 @@ describe('services the API server maintains for itself', () => {
 
   it('points their endpoints at the API server address and port', async () => {
     const port = Number(new URL(api.url).port);
-    const ep = await eventually(async () => {
+    const ep = await eventually('kubernetes endpoints', async () => {
       const r = await get('/api/v1/namespaces/default/endpoints/kubernetes');
       return r.ok ? ((await r.json()) as { subsets: Array<{ addresses: Array<{ ip: string }>; ports: Array<{ port: number }> }> }) : undefined;
     });

@@ -5,23 +5,10 @@ import type { KubeObject } from '../../src/api/types';
 import { ApiClient, isNotFound } from '../../src/client/api-client';
 import { startKm, tempDir } from '../helpers/km-process';
 import type { KmProcess } from '../helpers/km-process';
+import { eventually } from '../helpers/eventually';
 
 jest.setTimeout(120_000);
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 const pod = (name: string, labels: Record<string, string>, ns = 'default'): KubeObject => ({
   apiVersion: 'v1',

@@ -14,6 +14,7 @@ import { ApiClient } from '../../src/client/api-client';
 import { startProxy } from '../../src/proxy/proxy-server';
 import type { RunningProxy } from '../../src/proxy/proxy-server';
 import { configureLogging } from '../../src/util/log';
+import { eventually } from '../helpers/eventually';
 
 jest.setTimeout(60_000);
 
@@ -38,19 +39,6 @@ function ask(port: number, msg = 'hi'): Promise<string> {
   });
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch {
-      // retry
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('km proxy with a real API server', () => {
   let dir: string;

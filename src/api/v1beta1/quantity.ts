@@ -5,22 +5,10 @@
  */
 import type { Obj } from './common';
 import { rec } from './common';
+import { QUANTITY_SUFFIX, parseQuantity } from '../quantity';
 
-const SUFFIX: Record<string, number> = {
-  '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** A quantity (number or string) as a plain number, or undefined when it does not parse. */
-export function parseQuantity(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
-  if (typeof v !== 'string') return undefined;
-  const m = /^([+-]?[0-9]*\.?[0-9]+)(?:[eE]([+-]?[0-9]+)|(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?)$/.exec(v.trim());
-  if (!m) return undefined;
-  const base = Number(m[1]);
-  if (m[2] !== undefined) return base * 10 ** Number(m[2]);
-  return base * SUFFIX[m[3] ?? '']!;
-}
+export { parseQuantity };
+const SUFFIX = QUANTITY_SUFFIX;
 
 /** Millicores → v1 cpu quantity ("1", "250m"). */
 export function cpuQuantity(milli: number): string {

@@ -1,5 +1,5 @@
-/** Kubernetes resource quantities ("250m", "0.5", "64Mi", "1G") as plain numbers. */
-const SUFFIX: Record<string, number> = {
+/** Kubernetes resource quantities ("250m", "0.5", "64Mi", "1G") as plain numbers (scheduler, v1beta1 conversion). */
+export const QUANTITY_SUFFIX: Record<string, number> = {
   '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
 };
@@ -12,5 +12,5 @@ export function parseQuantity(v: unknown): number | undefined {
   if (!m) return undefined;
   const base = Number(m[1]);
   if (m[2] !== undefined) return base * 10 ** Number(m[2]);
-  return base * (SUFFIX[m[3] ?? ''] ?? 1);
+  return base * (QUANTITY_SUFFIX[m[3] ?? ''] ?? 1);
 }
