@@ -49,24 +49,34 @@ const DISCARD_LIMIT_MS = 5_000;
 /**
  * After a 413 the rest of the upload is read and thrown away (never buffered), so the client gets
  * to read the answer: closing a socket that still has unread data makes the kernel send a reset,
- * which destroys the 413 in flight (Go's server half-closes and lingers for the same reason).
- * A client that keeps sending past the byte or time bound is cut off.
+ * which destroys the 413 in flight. This is a lingering close, as Go's server and Apache do: when
+ * Node closes the connection after the response we only half-close (FIN after the 413), keep
+ * reading, and close once the client has finished sending. A client that keeps sending past the
+ * byte or time bound is cut off.
  */
 function discardRestOfBody(req: Request): void {
   if (req.readableEnded) return;
-  let discarded = 0;
   const socket = req.socket;
+  let discarded = 0;
   const cut = (): void => {
     socket.destroy();
   };
   const timer = setTimeout(cut, DISCARD_LIMIT_MS);
   timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.destroySoon = () => {
+    if (!socket.writableEnded) socket.end();
+    if (req.readableEnded) cut();
+  };
   req.removeAllListeners('data');
   req.on('data', (c: Buffer) => {
     discarded += c.length;
     if (discarded > DISCARD_LIMIT_BYTES) cut();
   });
-  req.once('end', () => clearTimeout(timer));
-  socket.once('close', () => clearTimeout(timer));
+  req.once('end', () => {
+    clearTimeout(timer);
+    // Everything the client sent has been read: closing can no longer reset the answer.
+    if (socket.writableEnded) cut();
+  });
   req.resume();
 }
