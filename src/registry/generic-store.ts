@@ -28,7 +28,7 @@ import type {
 } from './rest';
 import type { Strategy } from './strategy';
 import { apiVersionOf, groupResourceOf } from './strategy';
-import { clone, deepEqual, generateName, metaOf, nowRfc3339, pruneFields } from './object-util';
+import { clone, deepEqual, describeValue, generateName, metaOf, nowRfc3339, pruneFields } from './object-util';
 import { interpretStorageError } from './storage-errors';
 import { decodeContinue, encodeContinue } from './continue-token';
 import { parseLabelSelector } from './selectors/label-selector';
@@ -358,7 +358,7 @@ export class GenericStore implements RESTResource {
     const apiVersion = obj.apiVersion;
     if ((kind !== undefined && kind !== '' && kind !== this.info.kind) || (apiVersion !== undefined && apiVersion !== '' && apiVersion !== this.apiVersion)) {
       throw errors.badRequest(
-        `${kind || this.info.kind} in version "${apiVersion || this.apiVersion}" cannot be handled as a ${this.info.kind}: the object provided is unrecognized (must be of type ${this.info.kind})`,
+        `${kind ? describeValue(kind) : this.info.kind} in version "${apiVersion ? describeValue(apiVersion) : this.apiVersion}" cannot be handled as a ${this.info.kind}: the object provided is unrecognized (must be of type ${this.info.kind})`,
       );
     }
     obj.kind = this.info.kind;
@@ -413,7 +413,10 @@ export class GenericStore implements RESTResource {
     if (!managed) obj = recordUpdate(undefined, obj, strategy.info, opts.fieldManager ?? defaultFieldManager(ctx.userAgent));
     const meta = metaOf(obj);
     if (this.info.namespaced && this.deps.namespaceGate) await this.deps.namespaceGate(ctx.namespace, 'create', this.info, meta.name ?? '');
-    if (meta.resourceVersion) throw errors.internal(new Error('resourceVersion should not be set on objects to be created'));
+    // kube's storage refuses a set resourceVersion on create ("0" parses as unset). Its plain error
+    // surfaces there as a 500; the request is what is wrong, so km answers 400 with the same words.
+    if (meta.resourceVersion === '0') delete meta.resourceVersion;
+    if (meta.resourceVersion) throw errors.badRequest('resourceVersion should not be set on objects to be created');
     // Server-owned metadata (kube's BeforeCreate / FillObjectMetaSystemFields).
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;

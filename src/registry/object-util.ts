@@ -99,3 +99,13 @@ export function pruneFields(obj: unknown, paths: string[]): void {
     if (typeof last === 'string' && isRecord(cur)) delete cur[last];
   }
 }
+
+/** A client-supplied value as text for an error message; never throws (unlike String() on {toString: false}). */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? typeof v;
+  } catch {
+    return typeof v;
+  }
+}

@@ -5,6 +5,7 @@
  */
 import YAML from 'yaml';
 import { errors } from '../api/errors';
+import { describeValue } from './object-util';
 import type { KubeObject } from '../api/types';
 import { isRecord } from '../api/types';
 import { loadSchemaSet } from '../api/schemas';
@@ -119,7 +120,7 @@ export function applyPatch(req: PatchRequest): { patched: KubeObject; patchRv: b
       const applied = parseApplyBody(req.body);
       if (!isRecord(applied)) throw errors.badRequest('error decoding YAML: the applied configuration must be an object');
       if (applied['kind'] !== undefined && applied['kind'] !== info.kind)
-        throw errors.badRequest(`${String(applied['kind'])} in version "${info.version}" cannot be handled as a ${info.kind}: the object provided is unrecognized (must be of type ${info.kind})`);
+        throw errors.badRequest(`${describeValue(applied['kind'])} in version "${info.version}" cannot be handled as a ${info.kind}: the object provided is unrecognized (must be of type ${info.kind})`);
       out = serverSideApply(req.live, applied as KubeObject, { ...managedFieldsOptions(info, req.fieldManager), force: req.force === true });
       managed = true;
       break;

@@ -77,12 +77,17 @@ describe('create', () => {
     expect(r.body.status.phase).toBe('Pending');
   });
 
-  test('create with a resourceVersion set is refused', async () => {
+  test('create with a resourceVersion set is a 400 BadRequest, and "0" counts as unset (as kube parses it)', async () => {
     const body = pod('crud-rv');
     (body['metadata'] as Record<string, unknown>)['resourceVersion'] = '5';
     const r = await request(h.app).post(`${base}/pods`).send(body);
-    expect(r.status).toBe(500);
+    expect(r.status).toBe(400);
+    expect(r.body.reason).toBe('BadRequest');
     expect(r.body.message).toContain('resourceVersion should not be set on objects to be created');
+    (body['metadata'] as Record<string, unknown>)['resourceVersion'] = '0';
+    const ok = await request(h.app).post(`${base}/pods`).send(body);
+    expect(ok.status).toBe(201);
+    expect(ok.body.metadata.resourceVersion).not.toBe('0');
   });
 
   test('a body of another kind is a BadRequest', async () => {
