@@ -57,6 +57,9 @@ describe('malformed and wrong bodies', () => {
   test('a body namespace that differs from the URL namespace gets 400', async () => {
     await rejects(400, () => post(json(cm('ns', { metadata: { name: 'ns', namespace: 'other' } }))));
   });
+  test('a create carrying a resourceVersion gets 400 BadRequest, not a 500', async () => {
+    await rejects(400, () => post(json(cm('rv', { metadata: { name: 'rv', resourceVersion: '5' } }))));
+  });
   test('an unsupported Content-Type gets 415', async () => {
     await rejects(415, () => post(json(cm('ct')), `${NS}/configmaps`, 'text/plain'));
   });
