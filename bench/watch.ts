@@ -27,6 +27,7 @@ import type { ApiWatcher } from '../src/watch/types';
 import { WatchCache } from '../src/watch/watch-cache';
 import { serveWatch } from '../src/apiserver/watch-http';
 import { startEtcd } from '../test/helpers/etcd-process';
+import { storedPodJson } from './lib/pod';
 
 const quick = process.argv.includes('--quick');
 const RATE = 100;
@@ -45,38 +46,7 @@ const gc = runInNewContext('gc') as () => void;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function podJson(ns: string, name: string): Buffer {
-  const container = (n: string, port: number): Record<string, unknown> => ({
-    name: n,
-    image: `registry.example.com/team/${n}:1.25.3`,
-    ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-    env: [
-      { name: 'LOG_LEVEL', value: 'info' },
-      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-    ],
-    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
-    livenessProbe: { httpGet: { path: '/healthz', port }, initialDelaySeconds: 10, periodSeconds: 10 },
-    readinessProbe: { httpGet: { path: '/ready', port }, periodSeconds: 5 },
-    terminationMessagePath: '/dev/termination-log',
-    imagePullPolicy: 'IfNotPresent',
-  });
-  return Buffer.from(
-    JSON.stringify({
-      kind: 'Pod',
-      apiVersion: 'v1',
-      metadata: {
-        name,
-        namespace: ns,
-        uid: `6f1c2a8e-${name.padStart(4, '0').slice(-4)}-4c1d-9a6b-3e2f1d0c9b8a`,
-        creationTimestamp: '2026-11-27T06:00:00Z',
-        labels: { app: 'web', tier: 'frontend', 'pod-template-hash': '7d4b9c8f6' },
-        annotations: { 'kubernetes.io/config.seen': '2026-11-27T06:00:00.000000000Z', 'example.com/owner': 'team-web' },
-      },
-      spec: { containers: [container('web', 8080), container('sidecar', 9090)], restartPolicy: 'Always', nodeName: 'node-17' },
-      status: { phase: 'Running', podIP: '10.0.17.4', hostIP: '192.168.1.17', startTime: '2026-11-27T06:00:00Z' },
-    }),
-  );
-}
+const podJson = storedPodJson;
 
 function decode(kv: KeyValue): KubeObject | undefined {
   try {

@@ -59,3 +59,14 @@ export function realisticPod(ns: string, name: string): Pod {
 
 /** The JSON body a client POSTs. */
 export const podBody = (ns: string, name: string): Buffer => Buffer.from(JSON.stringify(realisticPod(ns, name)));
+
+/** The pod as stored (uid and creationTimestamp filled in), for raw-storage twins. */
+export function storedPodJson(ns: string, name: string): Buffer {
+  const pod = realisticPod(ns, name);
+  pod.metadata = {
+    ...pod.metadata,
+    uid: `6f1c2a8e-${name.padStart(4, '0').slice(-4)}-4c1d-9a6b-3e2f1d0c9b8a`,
+    creationTimestamp: '2026-11-27T06:00:00Z',
+  };
+  return Buffer.from(JSON.stringify(pod));
+}

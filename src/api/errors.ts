@@ -105,6 +105,9 @@ export const errors = {
   notFound: (gr: GroupResource, name: string): ApiError =>
     status(404, 'NotFound', `${qualified(gr)} "${name}" not found`, { name, group: gr.group || undefined, kind: gr.resource }),
 
+  /** kube's answer for a path it does not serve (no resource or name in it). */
+  pathNotFound: (): ApiError => status(404, 'NotFound', 'the server could not find the requested resource', {}),
+
   alreadyExists: (gr: GroupResource, name: string): ApiError =>
     status(409, 'AlreadyExists', `${qualified(gr)} "${name}" already exists`, {
       name,

@@ -5,7 +5,8 @@
  */
 import type { Request, Response } from 'express';
 import YAML from 'yaml';
-import { ApiError, errors } from '../api/errors';
+import type { ApiError} from '../api/errors';
+import { errors } from '../api/errors';
 import type { KubeList, KubeObject } from '../api/types';
 import { isRecord } from '../api/types';
 import type { SchemaSet } from '../api/schemas';
@@ -45,16 +46,7 @@ export interface HandlerDeps {
 
 /** kube answers unknown paths with this Status (no resource or name in it). */
 export function pathNotFound(): ApiError {
-  return new ApiError({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: 'the server could not find the requested resource',
-    reason: 'NotFound',
-    details: {},
-    code: 404,
-  });
+  return errors.pathNotFound();
 }
 
 /** Resources whose DELETE answers with the object rather than a Success Status (ReturnDeletedObject). */

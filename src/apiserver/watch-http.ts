@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApiWatchEvent, ApiWatcher } from '../watch/types';
 import { eventBytes, errorEvent, toApiError } from '../watch/event-encoding';
 import { hasStopNotifier } from '../watch/cache-watcher';
-import { ApiError, type Status } from '../api/errors';
+import { errors, type Status } from '../api/errors';
 
 export type WatchEventEncoder = (ev: ApiWatchEvent) => unknown;
 
@@ -235,16 +235,7 @@ const REASON_PHRASES: Record<number, string> = {
 
 /** kube's generic 404 for a path it does not serve. */
 function notFoundStatus(): Status {
-  return new ApiError({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: 'the server could not find the requested resource',
-    reason: 'NotFound',
-    details: {},
-    code: 404,
-  }).status;
+  return errors.pathNotFound().status;
 }
 
 /** Answer an upgrade request with a plain HTTP Status response (the upgrade never happens). */

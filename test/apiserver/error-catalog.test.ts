@@ -9,6 +9,7 @@ const gr = { group: '', resource: 'pods' };
 /** One call per catalog constructor; the test fails when the catalog grows without an entry here. */
 const calls: Record<keyof typeof errors, () => ApiError> = {
   notFound: () => errors.notFound(gr, 'a'),
+  pathNotFound: () => errors.pathNotFound(),
   alreadyExists: () => errors.alreadyExists(gr, 'a'),
   conflict: () => errors.conflict(gr, 'a', 'detail'),
   conflictModified: () => errors.conflictModified(gr, 'a'),
