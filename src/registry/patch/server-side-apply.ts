@@ -140,8 +140,10 @@ function settleOwnership(
   after: unknown,
   opts: ManagedFieldsOptions,
   force: boolean,
+  /** The before/after comparison when the caller already has it (it is the costly part). */
+  precomputed?: ReturnType<typeof compareObjects>,
 ): void {
-  const diff = compareObjects(before, after, opts.meta);
+  const diff = precomputed ?? compareObjects(before, after, opts.meta);
   // Reset (ignored) fields never change hands here, as kube excludes them from the comparison.
   const changed = ownable(diff.modified.union(diff.added), opts);
   const removed = ownable(diff.removed, opts);
@@ -311,9 +313,9 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
   const before = withoutManagedFields(old);
   const after = withoutManagedFields(updated);
   const self = '\u0000current-operation';
-  settleOwnership(managers, self, before, after, opts, true);
-
   const diff = compareObjects(before, after, opts.meta);
+  settleOwnership(managers, self, before, after, opts, true, diff);
+
   const gained = ownable(diff.modified.union(diff.added).difference(diff.removed), opts);
   if (!gained.isEmpty()) {
     const id = managerIdentity({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource });
