@@ -86,6 +86,21 @@ export class RangeAllocator {
     });
   }
 
+  /** Mark `offsets` allocated, keeping every other bit (a repair that never frees). */
+  async markAllocated(offsets: Iterable<number>): Promise<void> {
+    const wanted = [...offsets].filter((o) => o >= 0 && o < this.size);
+    await this.mutate((bits) => {
+      let changed = false;
+      for (const o of wanted) {
+        if (!getBit(bits, o)) {
+          setBit(bits, o, true);
+          changed = true;
+        }
+      }
+      return changed;
+    });
+  }
+
   async allocatedCount(): Promise<number> {
     const bits = await this.read();
     let n = 0;

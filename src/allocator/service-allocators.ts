@@ -69,6 +69,14 @@ export class ServiceIpAllocator {
     await this.range.reset(inUse.filter((ip) => this.contains(ip)).map((ip) => ipToInt(ip)! - this.base));
   }
 
+  /**
+   * The start-up repair: every IP an existing service holds is marked allocated. Nothing is freed
+   * here, since another API server may have allocated an IP for a service it has not stored yet.
+   */
+  async markInUse(ips: string[]): Promise<void> {
+    await this.range.markAllocated(ips.filter((ip) => this.contains(ip)).map((ip) => ipToInt(ip)! - this.base));
+  }
+
   async isAllocated(ip: string): Promise<boolean> {
     return this.contains(ip) && this.range.isAllocated(ipToInt(ip)! - this.base);
   }
@@ -107,5 +115,10 @@ export class NodePortAllocator {
 
   async repair(inUse: number[]): Promise<void> {
     await this.range.reset(inUse.filter((p) => this.contains(p)).map((p) => p - this.min));
+  }
+
+  /** The start-up repair for node ports: mark every port existing services hold; never free. */
+  async markInUse(ports: number[]): Promise<void> {
+    await this.range.markAllocated(ports.filter((p) => this.contains(p)).map((p) => p - this.min));
   }
 }

@@ -95,15 +95,50 @@ function structuralValidator(schemas: SchemaSet) {
   };
 }
 
-function serviceAllocators(storage: Storage, prefix: string, cidr: string | undefined, ports: string | undefined): ServiceAllocators | undefined {
+interface Allocators {
+  forRegistry: ServiceAllocators;
+  /** The start-up repair: mark what existing services hold (never frees; see markInUse). */
+  repair(): Promise<void>;
+}
+
+function serviceAllocators(storage: Storage, prefix: string, cidr: string | undefined, ports: string | undefined): Allocators | undefined {
   if (!cidr) return undefined;
   const ips = new ServiceIpAllocator(storage, cidr, `${prefix}/ranges/serviceips`);
   const nodePorts = new NodePortAllocator(storage, ports ?? '30000-32767', `${prefix}/ranges/servicenodeports`);
   return {
-    allocateIp: (ip) => ips.allocate(ip),
-    releaseIp: (ip) => ips.release(ip),
-    allocatePort: (p) => nodePorts.allocate(p),
-    releasePort: (p) => nodePorts.release(p),
+    forRegistry: {
+      allocateIp: (ip) => ips.allocate(ip),
+      releaseIp: (ip) => ips.release(ip),
+      allocatePort: (p) => nodePorts.allocate(p),
+      releasePort: (p) => nodePorts.release(p),
+    },
+    async repair() {
+      const heldIps: string[] = [];
+      const heldPorts: number[] = [];
+      let continueFrom: string | undefined;
+      let atRevision: number | undefined;
+      for (;;) {
+        const page = await storage.list(`${prefix}/services/`, { limit: 500, continueFrom, atRevision });
+        for (const kv of page.items) {
+          let spec: { clusterIP?: unknown; clusterIPs?: unknown; ports?: unknown } | undefined;
+          try {
+            spec = (JSON.parse(kv.value.toString('utf8')) as { spec?: typeof spec }).spec;
+          } catch {
+            continue; // corrupt values are reported by the registry when read
+          }
+          for (const ip of [spec?.clusterIP, ...(Array.isArray(spec?.clusterIPs) ? spec.clusterIPs : [])]) if (typeof ip === 'string') heldIps.push(ip);
+          for (const p of Array.isArray(spec?.ports) ? spec.ports : []) {
+            const np = (p as { nodePort?: unknown } | null)?.nodePort;
+            if (typeof np === 'number') heldPorts.push(np);
+          }
+        }
+        if (!page.more || page.items.length === 0) break;
+        continueFrom = page.items[page.items.length - 1]!.key;
+        atRevision = page.revision;
+      }
+      await ips.markInUse(heldIps);
+      await nodePorts.markInUse(heldPorts);
+    },
   };
 }
 
@@ -154,13 +189,14 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
     };
   };
 
+  const allocators = serviceAllocators(storage, prefix, opts.serviceClusterIpRange, opts.serviceNodePortRange);
   const registry = new Registry({
     storage,
     prefix,
     logger,
     structural: schemas ? structuralValidator(schemas) : undefined,
     unknownFields: schemas ? (info, obj) => schemas!.validate(info.group, info.version, info.kind, obj)?.unknownFields ?? [] : undefined,
-    serviceAllocators: serviceAllocators(storage, prefix, opts.serviceClusterIpRange, opts.serviceNodePortRange),
+    serviceAllocators: allocators?.forRegistry,
     watchSource,
     printers: opts.printers ?? { ...defaultPrinters },
   });
@@ -231,7 +267,10 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   return {
     app,
     registry,
-    bootstrap: () => registry.bootstrap(),
+    bootstrap: async () => {
+      await registry.bootstrap();
+      await allocators?.repair();
+    },
     attach(server) {
       attachWebSocketWatch(server, async (req) => {
         const url = new URL(req.url ?? '/', 'http://x');
