@@ -3,9 +3,7 @@
  * kube-system, and /healthz + /metrics on its own port. Only the leader runs controllers; a replica
  * that loses the lease exits (as kube-controller-manager does) so it never acts on stale leadership.
  */
-import http from 'node:http';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
 import type { Pod, Service, ReplicationController, Namespace, Node } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/types';
@@ -18,6 +16,7 @@ import { ReplicationManager } from './replication-manager';
 import { NamespaceController } from './namespace-controller';
 import { GarbageCollector, PodGarbageCollector } from './garbage-collector';
 import { log } from '../util/log';
+import { startHealthServer } from '../util/health-server';
 
 export interface ControllerManagerOptions {
   servers: string[];
@@ -98,23 +97,7 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
     informers = [];
   };
 
-  const server = http.createServer((req, res) => {
-    if (req.url === '/healthz' || req.url === '/livez' || req.url === '/readyz') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
-    } else if (req.url === '/metrics') {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-        () => res.writeHead(500).end(),
-      );
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.address, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
+  const health = await startHealthServer(o.address, o.port, registry);
 
   let elector: LeaderElector | undefined;
   if (o.leaderElect) {
@@ -144,14 +127,13 @@ export async function startControllerManager(o: ControllerManagerOptions): Promi
   }
 
   return {
-    url: `http://${addr.address}:${addr.port}`,
+    url: health.url,
     isLeader: () => leading,
     async stop() {
       await elector?.stop();
       await stopControllers();
       leading = false;
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await health.close();
       api.close();
     },
   };

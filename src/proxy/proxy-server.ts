@@ -3,13 +3,12 @@
  * port) on --healthz-port. Portal-IP rules are installed only when running as root with iptables
  * available; otherwise it says so once and serves the proxy ports only.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
 import { ApiClient } from '../client/api-client';
 import { Proxier } from './proxier';
 import { PortalRules, systemIptables } from './iptables';
 import { log } from '../util/log';
+import { startHealthServer } from '../util/health-server';
 
 export interface ProxyServerOptions {
   servers: string[];
@@ -72,28 +71,14 @@ export async function startProxy(o: ProxyServerOptions): Promise<RunningProxy> {
   gauge('kmproxy_bytes_out_total', 'Bytes from endpoints to clients.', (s) => s.bytesOut);
   gauge('kmproxy_errors_total', 'Connections that found no reachable endpoint.', (s) => s.errors);
 
-  const server = http.createServer((req, res) => {
-    if (req.url === '/healthz') res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
-    else if (req.url === '/metrics') {
-      registry.metrics().then(
-        (t) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(t),
-        () => res.writeHead(500).end(),
-      );
-    } else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.healthzPort, o.healthzAddress ?? '127.0.0.1', () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
+  const health = await startHealthServer(o.healthzAddress ?? '127.0.0.1', o.healthzPort, registry);
   return {
     proxier,
-    healthUrl: `http://${addr.address}:${addr.port}`,
+    healthUrl: health.url,
     portalsEnabled: portals !== undefined,
     async stop() {
       await proxier.stop();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await health.close();
       api.close();
     },
   };

@@ -9,9 +9,7 @@
  * already watches it, and agents are only useful as nodes while a Mesos framework schedules onto
  * them. It goes through the API like everything else, so it could move without other changes.
  */
-import http from 'node:http';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import client from 'prom-client';
 import { ApiClient } from '../client/api-client';
 import { LeaderElector } from '../client/leader-election';
@@ -22,6 +20,7 @@ import { ConfigMapFrameworkIdStore, HttpPodSink, HttpPodSource } from './http-po
 import { MesosScheduler } from './scheduler';
 import type { MesosSchedulerOptions } from './scheduler';
 import { defaultLogger } from './mesos/logger';
+import { startHealthServer } from '../util/health-server';
 
 export interface SchedulerServerOptions {
   servers: string[];
@@ -167,32 +166,13 @@ export async function startSchedulerServer(o: SchedulerServerOptions): Promise<R
       })
     : null;
 
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
-      return;
-    }
-    if (path === '/metrics') {
-      registry.metrics().then(
-        (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-        (e: unknown) => res.writeHead(500).end(String(e)),
-      );
-      return;
-    }
-    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.address, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
+  const health = await startHealthServer(o.address, o.port, registry);
 
   if (elector) elector.start();
   else onStarted();
 
   return {
-    url: `http://${o.address}:${addr.port}`,
+    url: health.url,
     isLeader: () => leading,
     scheduler: () => sched,
     async stop() {
@@ -200,10 +180,7 @@ export async function startSchedulerServer(o: SchedulerServerOptions): Promise<R
       // Stop the framework first (its tasks keep running for a successor), then release the lease.
       await stopLeading();
       await elector?.stop();
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
+      await health.close();
       api.close();
     },
   };
