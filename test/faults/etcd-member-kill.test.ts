@@ -6,12 +6,12 @@
  */
 import {
   createNamespace,
-  listState,
+  expectNothingLost,
   sleep,
   startClusterWithServers,
+  unexpectedFailures,
   WatchTracker,
   WriteLoad,
-  type Failure,
   type Servers,
 } from './fault-harness';
 
@@ -29,41 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.cleanup();
 });
-
-/** Each failure a client saw during the fault must be a Kubernetes Status of a retryable kind. */
-function unexpected(failures: Failure[]): Failure[] {
-  return failures.filter((f) => {
-    if (f.status === 409 && f.reason === 'AlreadyExists') return false; // a retried create meeting its own first attempt
-    return !(f.isStatus && (f.status === 503 || f.status === 504));
-  });
-}
-
-async function expectNothingLost(load: WriteLoad, watchers: WatchTracker[]): Promise<void> {
-  expect(load.lost).toEqual([]);
-  expect(load.acked.size).toBeGreaterThan(50);
-  for (const base of bases) {
-    const { items, rv } = await listState(base, '/api/v1/namespaces/load/configmaps');
-    for (const [name, w] of load.acked) {
-      expect({ name, present: items.has(name) }).toEqual({ name, present: true });
-      expect(items.get(name)!.data).toEqual(w.data);
-      expect(Number(items.get(name)!.rv)).toBeGreaterThanOrEqual(Number(w.rv));
-    }
-    for (const w of watchers) {
-      expect(await w.waitFor(rv)).toBe(true);
-      // Whatever the watcher went through (resume or 410 + re-list), its view equals the store's.
-      expect(new Map(w.state)).toEqual(new Map([...items].map(([n, v]) => [n, v.rv])));
-      expect(w.orderErrors).toEqual([]);
-      if (w.gone410 === 0) {
-        // It never had to re-list, so every acknowledged create reached it as an ADDED event: no gap.
-        const added = new Set(w.events.filter((e) => e.type === 'ADDED').map((e) => e.name));
-        expect([...load.acked.keys()].filter((n) => !added.has(n))).toEqual([]);
-      }
-      // No event delivered twice to one watcher.
-      const keys = w.events.map((e) => `${e.type}/${e.name}/${e.rv}`);
-      expect(new Set(keys).size).toBe(keys.length);
-    }
-  }
-}
 
 test('killing an etcd follower, then the leader, under write load loses no acknowledged write and no watch event', async () => {
   const load = new WriteLoad(() => bases, 'load', 'kill', 8);
@@ -96,8 +61,9 @@ test('killing an etcd follower, then the leader, under write load loses no ackno
     const byCode = new Map<number, number>();
     for (const f of load.failures) byCode.set(f.status, (byCode.get(f.status) ?? 0) + 1);
     console.log(`acked ${load.acked.size}; failed attempts by code ${JSON.stringify([...byCode])}; watch 410s ${watchers.map((w) => w.gone410)}, resumes ${watchers.map((w) => w.reconnects)}`);
-    await expectNothingLost(load, watchers);
-    expect(unexpected(load.failures)).toEqual([]);
+    await expectNothingLost(bases, '/api/v1/namespaces/load/configmaps', [load], watchers);
+    expect(load.acked.size).toBeGreaterThan(50);
+    expect(unexpectedFailures(load.failures)).toEqual([]);
   } finally {
     for (const w of watchers) await w.stop();
   }

@@ -78,6 +78,18 @@ export interface Failure {
   server: string;
 }
 
+/**
+ * The failures a retrying client may meet during a storage fault: a Status 503/504 (retryable), or
+ * 409 AlreadyExists for a retried create meeting its own first attempt. Anything else (a hung or
+ * reset connection, a non-Status body, another code) is returned.
+ */
+export function unexpectedFailures(failures: Failure[], allowed: number[] = [503, 504]): Failure[] {
+  return failures.filter((f) => {
+    if (f.status === 409 && f.reason === 'AlreadyExists') return false;
+    return !(f.isStatus && allowed.includes(f.status));
+  });
+}
+
 export const configMap = (name: string, data: Record<string, string>): Record<string, unknown> => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
@@ -320,4 +332,34 @@ export async function listState(base: string, path: string): Promise<{ items: Ma
 export async function createNamespace(base: string, name: string): Promise<void> {
   const r = await call(base, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   if (r.status !== 201) throw new Error(`namespace ${name}: ${r.status} ${r.body}`);
+}
+
+/**
+ * I1 and I3 against every server in `bases`: each write acknowledged by `loads` is listed with its
+ * data and a resourceVersion at least the acknowledged one, no write was given up on, and each
+ * watcher caught up with the list: its view equals the store, no event came twice or out of order,
+ * and a watcher that never had to re-list (no 410) received every acknowledged create.
+ */
+export async function expectNothingLost(bases: string[], path: string, loads: WriteLoad[], watchers: WatchTracker[]): Promise<void> {
+  for (const load of loads) expect(load.lost).toEqual([]);
+  const acked = new Map(loads.flatMap((l) => [...l.acked]));
+  for (const base of bases) {
+    const { items, rv } = await listState(base, path);
+    for (const [name, w] of acked) {
+      expect({ name, present: items.has(name) }).toEqual({ name, present: true });
+      expect(items.get(name)!.data).toEqual(w.data);
+      expect(Number(items.get(name)!.rv)).toBeGreaterThanOrEqual(Number(w.rv));
+    }
+    for (const w of watchers) {
+      expect(await w.waitFor(rv)).toBe(true);
+      expect(new Map(w.state)).toEqual(new Map([...items].map(([n, v]) => [n, v.rv])));
+      expect(w.orderErrors).toEqual([]);
+      if (w.gone410 === 0) {
+        const added = new Set(w.events.filter((e) => e.type === 'ADDED').map((e) => e.name));
+        expect([...acked.keys()].filter((n) => !added.has(n))).toEqual([]);
+      }
+      const keys = w.events.map((e) => `${e.type}/${e.name}/${e.rv}`);
+      expect(new Set(keys).size).toBe(keys.length);
+    }
+  }
 }
