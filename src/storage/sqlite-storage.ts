@@ -2,11 +2,17 @@
  * Embedded Storage on SQLite (better-sqlite3), modelled on kine: one append-only log table whose
  * row id is the global revision (see sqlite-schema.ts).
  *
- * Writes go through group commit: better-sqlite3 is synchronous and single-writer, so the writes
- * that arrive during one turn of the event loop are queued and committed together in one
- * transaction (one fsync), each still getting its own revision and its own outcome. A write is
- * acknowledged only after its transaction committed, and watches are notified from the same
- * synchronous step, so a watch never sees an uncommitted write and never waits for a poll.
+ * Writes go through group commit in a worker thread (sqlite-writer.ts), which holds the only
+ * writing connection: better-sqlite3 is synchronous, so committing on the event loop would block
+ * every request for each fsync. Writes that arrive while a batch commits are queued and sent
+ * together as the next batch (one transaction, one fsync), so batches grow with load; each write
+ * still gets its own revision and its own outcome. Reads use this thread's own connection, which
+ * WAL lets run while the worker commits.
+ *
+ * This thread's view is the acknowledged state: `rev` advances when a batch's answer arrives, and
+ * then, in revision order, promises are settled and watches notified in one synchronous step. Reads
+ * are bounded by `rev`, so a read never shows a write before its acknowledgement and watch replay
+ * switches to live delivery without a gap or a duplicate (see sqlite-watch.ts).
  *
  * Durability: WAL with synchronous=FULL (default) makes every acknowledged write survive a process
  * kill and a power loss; NORMAL survives a process kill only.
@@ -21,6 +27,9 @@ import type { LogRow } from './sqlite-schema';
 import { META_COMPACT_DONE, META_COMPACT_REV, SCHEMA, prefixEnd, rowToEvent, rowToKeyValue } from './sqlite-schema';
 import { SqliteWatch } from './sqlite-watch';
 import type { WatchSource } from './sqlite-watch';
+import { SqliteWriterClient } from './sqlite-writer-client';
+import type { FromWriter, ToWriter, WriteBatchMsg } from './sqlite-writer-protocol';
+import { OP_CREATE, OP_DELETE, OP_FIELDS, OP_UPDATE, RES_FIELDS, ST_CONFLICT, ST_EXISTS, ST_NOT_FOUND, ST_OK } from './sqlite-writer-protocol';
 
 export interface SqliteStorageOptions {
   dataDir: string;
@@ -34,21 +43,24 @@ export interface SqliteStorageOptions {
   watchQueueLimit?: number;
 }
 
-type WriteOp =
-  | { kind: 'create'; key: string; value: Buffer }
-  | { kind: 'update'; key: string; value: Buffer; expected: number }
-  | { kind: 'delete'; key: string; expected?: number };
-
 interface PendingWrite {
-  op: WriteOp;
+  kind: typeof OP_CREATE | typeof OP_UPDATE | typeof OP_DELETE;
+  key: string;
+  /** This store's own copy of the value (create and update). */
+  value: Buffer | undefined;
+  /** Expected mod revision, -1 for none. */
+  expected: number;
   resolve: (kv: KeyValue) => void;
   reject: (err: unknown) => void;
 }
 
 type MetaRow = { value: number };
 
-/** Revisions pruned per compaction transaction, so compaction never blocks the loop for long. */
+/** Revisions pruned per compaction transaction, so compaction never holds the writer for long. */
 const COMPACT_CHUNK = 5000;
+
+/** Value bytes in one batch message at most (a batch always takes at least one write). */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 const COLS = 'k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value, NULL AS old_value';
 
@@ -57,22 +69,26 @@ export class SqliteStorage implements Storage {
   readonly file: string;
 
   private readonly db: Database.Database;
+  /** The latest acknowledged revision: every read and watch of this thread is bounded by it. */
   private rev: number;
   private compactRev: number;
   private pending: PendingWrite[] = [];
-  private flushScheduled = false;
+  private inflight = false;
+  private dispatchScheduled = false;
+  private idleWaiters: Array<() => void> = [];
   private closed = false;
+  private closing: Promise<void> | undefined;
   private pruning: Promise<void> = Promise.resolve();
+  private writer: SqliteWriterClient | undefined;
+  private readonly synchronous: 'FULL' | 'NORMAL';
   private readonly watchers = new Set<SqliteWatch>();
   private readonly maxBatch: number;
   private readonly watchQueueLimit: number;
   private readonly stmtCache = new Map<string, Database.Statement>();
 
-  private readonly latestStmt: Database.Statement<[string], LogRow>;
-  private readonly insertStmt: Database.Statement<[number, string, number, number, number, number, Buffer]>;
+  private readonly latestStmt: Database.Statement<[string, number], LogRow>;
   private readonly getMetaStmt: Database.Statement<[string], MetaRow>;
-  private readonly setMetaStmt: Database.Statement<[string, number]>;
-  private readonly runBatch: (batch: PendingWrite[], out: Array<LogRow | StorageError>) => void;
+  private readonly maxIdStmt: Database.Statement<[], { id: number | null }>;
   private readonly watchSource: WatchSource;
 
   static open(opts: SqliteStorageOptions): SqliteStorage {
@@ -84,36 +100,23 @@ export class SqliteStorage implements Storage {
     this.file = file;
     this.maxBatch = opts.maxBatch ?? 1000;
     this.watchQueueLimit = opts.watchQueueLimit ?? 10_000;
+    this.synchronous = opts.synchronous ?? 'FULL';
+    // This connection creates the file and schema, then only reads; the worker's writes.
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+    this.db.pragma(`synchronous = ${this.synchronous}`);
     this.db.pragma('cache_size = -32768');
     this.db.exec(SCHEMA);
 
-    this.latestStmt = this.db.prepare<[string], LogRow>(`SELECT ${COLS} FROM kine k WHERE k.name = ? ORDER BY k.id DESC LIMIT 1`);
-    this.insertStmt = this.db.prepare(
-      'INSERT INTO kine (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    this.latestStmt = this.db.prepare<[string, number], LogRow>(
+      `SELECT ${COLS} FROM kine k WHERE k.name = ? AND k.id <= ? ORDER BY k.id DESC LIMIT 1`,
     );
     this.getMetaStmt = this.db.prepare<[string], MetaRow>('SELECT value FROM km_meta WHERE key = ?');
-    this.setMetaStmt = this.db.prepare(
-      'INSERT INTO km_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    );
-    this.runBatch = this.db.transaction((batch: PendingWrite[], out: Array<LogRow | StorageError>) => {
-      for (const w of batch) {
-        try {
-          out.push(this.apply(w.op));
-        } catch (err) {
-          // Precondition failures are decided before any insert, so the op left nothing behind.
-          if (err instanceof StorageError) out.push(err);
-          else throw err;
-        }
-      }
-    });
+    this.maxIdStmt = this.db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM kine');
 
-    const maxRow = this.db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM kine').get();
     this.compactRev = this.meta(META_COMPACT_REV);
-    // Compaction may have pruned the newest rows (tombstones), so the compaction point also bounds it.
-    this.rev = Math.max(maxRow?.id ?? 0, this.compactRev);
+    this.rev = this.logRevision();
+    this.writer = this.startWriter();
 
     this.watchSource = {
       replay: (prefix, after, limit) => this.replay(prefix, after, limit),
@@ -125,11 +128,43 @@ export class SqliteStorage implements Storage {
     if (this.meta(META_COMPACT_DONE) < this.compactRev) this.schedulePrune().catch(() => undefined);
   }
 
+  /** The revision of the log on disk. Compaction may have pruned the newest rows (tombstones), so the compaction point also bounds it. */
+  private logRevision(): number {
+    return Math.max(this.maxIdStmt.get()?.id ?? 0, this.compactRev);
+  }
+
+  private startWriter(): SqliteWriterClient {
+    return new SqliteWriterClient({ file: this.file, synchronous: this.synchronous, revision: this.rev }, (err) => this.writerLost(err));
+  }
+
+  /**
+   * The worker ended unexpectedly. Its last batch may have committed without being acknowledged, so
+   * live watches would miss it: they end with Unavailable and resume from their last revision by
+   * replay. The next write starts a new worker from the revision on disk.
+   */
+  private writerLost(err: Error): void {
+    this.writer = undefined;
+    if (this.closed) return;
+    const failure = unavailable('', err);
+    for (const w of [...this.watchers]) w.fail(failure);
+    this.watchers.clear();
+    try {
+      this.rev = this.logRevision();
+    } catch {
+      // Reads fail too; the next write (or read) reports it.
+    }
+  }
+
   // ---- reads ------------------------------------------------------------------------------------
 
   async get(key: string): Promise<KeyValue> {
     this.check(key);
-    const row = this.sql(key, () => this.latestStmt.get(key));
+    let row: LogRow | undefined;
+    try {
+      row = this.latestStmt.get(key, this.rev);
+    } catch (err) {
+      throw unavailable(key, err);
+    }
     if (row === undefined || row.deleted === 1) throw notFound(key);
     return rowToKeyValue(row);
   }
@@ -161,8 +196,9 @@ export class SqliteStorage implements Storage {
     const upper = prefixEnd(prefix);
     const sql =
       `SELECT COUNT(*) AS n FROM kine k WHERE k.name >= ?${upper !== undefined ? ' AND k.name < ?' : ''}` +
-      ' AND k.deleted = 0 AND k.id = (SELECT MAX(k2.id) FROM kine k2 WHERE k2.name = k.name)';
-    const row = this.sql(prefix, () => this.stmt<{ n: number }>(sql).get(...(upper !== undefined ? [prefix, upper] : [prefix])));
+      ' AND k.deleted = 0 AND k.id = (SELECT MAX(k2.id) FROM kine k2 WHERE k2.name = k.name AND k2.id <= ?)';
+    const params: Array<string | number> = upper !== undefined ? [prefix, upper, this.rev] : [prefix, this.rev];
+    const row = this.sql(prefix, () => this.stmt<{ n: number }>(sql).get(...params));
     return row?.n ?? 0;
   }
 
@@ -179,90 +215,148 @@ export class SqliteStorage implements Storage {
   // ---- writes -----------------------------------------------------------------------------------
 
   create(key: string, value: Buffer): Promise<KeyValue> {
-    return this.enqueue({ kind: 'create', key, value });
+    return this.enqueue(OP_CREATE, key, value, -1);
   }
 
   update(key: string, value: Buffer, expectedModRevision: number): Promise<KeyValue> {
-    return this.enqueue({ kind: 'update', key, value, expected: expectedModRevision });
+    return this.enqueue(OP_UPDATE, key, value, expectedModRevision);
   }
 
   delete(key: string, preconditions: DeletePreconditions = {}): Promise<KeyValue> {
-    return this.enqueue({ kind: 'delete', key, expected: preconditions.expectedModRevision });
+    return this.enqueue(OP_DELETE, key, undefined, preconditions.expectedModRevision ?? -1);
   }
 
-  private enqueue(op: WriteOp): Promise<KeyValue> {
+  private enqueue(kind: PendingWrite['kind'], key: string, value: Buffer | undefined, expected: number): Promise<KeyValue> {
     try {
-      this.check(op.key);
-      if (op.kind !== 'delete' && op.value.length > MAX_VALUE_BYTES) throw tooLarge(op.key, op.value.length, MAX_VALUE_BYTES);
+      this.check(key);
+      if (value !== undefined && value.length > MAX_VALUE_BYTES) throw tooLarge(key, value.length, MAX_VALUE_BYTES);
     } catch (err) {
       return Promise.reject(err);
     }
     // Copy the caller's bytes: the stored value is shared with watchers and must not change under them.
-    if (op.kind !== 'delete') op.value = Buffer.from(op.value);
+    const own = value === undefined ? undefined : Buffer.from(value);
     return new Promise<KeyValue>((resolve, reject) => {
-      this.pending.push({ op, resolve, reject });
-      this.scheduleFlush();
+      this.pending.push({ kind, key, value: own, expected, resolve, reject });
+      if (!this.inflight && !this.dispatchScheduled) {
+        this.dispatchScheduled = true;
+        // A microtask, not a macrotask: writes issued in the same synchronous step share a batch,
+        // and a lone write is not delayed to the next loop turn.
+        queueMicrotask(() => this.dispatch());
+      }
     });
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // setImmediate (not a microtask) lets every request that arrived in this loop turn join the batch.
-    setImmediate(() => this.flush());
-  }
-
-  /** Commits one batch of queued writes, then settles their promises and notifies watches. */
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.pending.length === 0 || !this.db.open) return;
-    const batch = this.pending.length <= this.maxBatch ? this.pending : this.pending.slice(0, this.maxBatch);
-    this.pending = this.pending.length <= this.maxBatch ? [] : this.pending.slice(this.maxBatch);
-    const startRev = this.rev;
-    const out: Array<LogRow | StorageError> = [];
-    try {
-      this.runBatch(batch, out);
-    } catch (err) {
-      // Rolled back: none of the batch committed, so none is acknowledged.
-      this.rev = startRev;
-      for (const w of batch) w.reject(unavailable(w.op.key, err));
-      if (this.pending.length > 0) this.scheduleFlush();
-      return;
+  /** Sends the queued writes as one batch to the worker, unless a batch is committing already. */
+  private dispatch(): void {
+    this.dispatchScheduled = false;
+    if (this.inflight || this.pending.length === 0) return;
+    let n = 0;
+    let bytes = 0;
+    const limit = Math.min(this.pending.length, this.maxBatch);
+    while (n < limit) {
+      const len = this.pending[n].value?.length ?? 0;
+      if (n > 0 && bytes + len > MAX_BATCH_BYTES) break;
+      bytes += len;
+      n++;
     }
-    const events: WatchEvent[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const r = out[i];
-      if (r instanceof StorageError) {
-        batch[i].reject(r);
-      } else {
-        batch[i].resolve(rowToKeyValue(r));
-        events.push(rowToEvent(r));
+    const batch = n === this.pending.length ? this.pending : this.pending.slice(0, n);
+    this.pending = n === this.pending.length ? [] : this.pending.slice(n);
+
+    // Pack: the values go in one transferred buffer, the per-op numbers in one Float64Array.
+    const data = new ArrayBuffer(bytes);
+    const bytesView = new Uint8Array(data);
+    const ops = new Float64Array(n * OP_FIELDS);
+    const keys = new Array<string>(n);
+    let offset = 0;
+    for (let i = 0; i < n; i++) {
+      const w = batch[i];
+      keys[i] = w.key;
+      const o = i * OP_FIELDS;
+      ops[o] = w.kind;
+      ops[o + 1] = w.expected;
+      ops[o + 2] = offset;
+      if (w.value !== undefined) {
+        bytesView.set(w.value, offset);
+        offset += w.value.length;
       }
+      ops[o + 3] = offset;
     }
-    if (events.length > 0) for (const w of this.watchers) w.push(events);
-    if (this.pending.length > 0) this.scheduleFlush();
+    const writer = (this.writer ??= this.startWriter());
+    const msg: WriteBatchMsg = { t: 'write', id: writer.newId(), keys, ops, data };
+    this.inflight = true;
+    writer.request(msg, [ops.buffer as ArrayBuffer, data]).then(
+      (reply) => this.settle(batch, reply),
+      (err: unknown) => this.settle(batch, err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
-  /** Applies one write inside the batch transaction; throws a StorageError when a precondition fails. */
-  private apply(op: WriteOp): LogRow {
-    const cur = this.latestStmt.get(op.key);
-    const exists = cur !== undefined && cur.deleted === 0;
-    let row: LogRow;
-    const id = this.rev + 1;
-    if (op.kind === 'create') {
-      if (exists) throw alreadyExists(op.key);
-      row = { id, name: op.key, created: 1, deleted: 0, create_revision: id, prev_revision: cur?.id ?? 0, value: op.value, old_value: null };
+  /**
+   * Handles the worker's answer to one batch: starts the next batch first (so it commits while this
+   * thread works), then acknowledges in revision order and notifies watches in the same step.
+   */
+  private settle(batch: PendingWrite[], reply: FromWriter | Error): void {
+    this.inflight = false;
+    if (this.pending.length > 0) this.dispatch();
+    if (reply instanceof Error || reply.t !== 'write') {
+      // Rolled back, or the worker died: the outcome is unknown to the caller, never "done".
+      const cause = reply instanceof Error ? reply : new Error(reply.t === 'failed' ? reply.message : 'unexpected answer');
+      for (const w of batch) w.reject(unavailable(w.key, cause));
     } else {
-      if (!exists) throw notFound(op.key);
-      if (op.expected !== undefined && cur.id !== op.expected) throw conflict(op.key, cur.id);
-      row =
-        op.kind === 'update'
-          ? { id, name: op.key, created: 0, deleted: 0, create_revision: cur.create_revision, prev_revision: cur.id, value: op.value, old_value: cur.value }
-          : { id, name: op.key, created: 0, deleted: 1, create_revision: cur.create_revision, prev_revision: cur.id, value: cur.value, old_value: cur.value };
+      const { results, old } = reply;
+      const events: WatchEvent[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        const w = batch[i];
+        const r = i * RES_FIELDS;
+        const status = results[r];
+        if (status !== ST_OK) {
+          if (status === ST_EXISTS) w.reject(alreadyExists(w.key));
+          else if (status === ST_NOT_FOUND) w.reject(notFound(w.key));
+          else if (status === ST_CONFLICT) w.reject(conflict(w.key, results[r + 1]));
+          else w.reject(unavailable(w.key, new Error(`unknown write status ${status}`)));
+          continue;
+        }
+        const id = results[r + 1];
+        const createRevision = results[r + 2];
+        const prev = old[i];
+        const prevValue = prev === null ? undefined : Buffer.from(prev.buffer, prev.byteOffset, prev.byteLength);
+        const value = w.kind === OP_DELETE ? (prevValue as Buffer) : (w.value as Buffer);
+        this.rev = id;
+        w.resolve({ key: w.key, value, createRevision, modRevision: id });
+        events.push({
+          type: w.kind === OP_DELETE ? 'delete' : 'put',
+          key: w.key,
+          value,
+          prevValue,
+          modRevision: id,
+          createRevision,
+          isCreate: w.kind === OP_CREATE,
+        });
+      }
+      if (events.length > 0) for (const watch of this.watchers) watch.push(events);
     }
-    this.insertStmt.run(row.id, row.name, row.created, row.deleted, row.create_revision, row.prev_revision, row.value);
-    this.rev = id;
-    return row;
+    if (!this.inflight && this.pending.length === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Resolves once every queued write has been answered. */
+  private whenIdle(): Promise<void> {
+    if (!this.inflight && this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** A non-batch request to the worker (compaction); rejects with Unavailable if it failed. */
+  private async writerRequest(key: string, make: (id: number) => ToWriter): Promise<void> {
+    const writer = (this.writer ??= this.startWriter());
+    let reply: FromWriter;
+    try {
+      reply = await writer.request(make(writer.newId()));
+    } catch (err) {
+      throw unavailable(key, err);
+    }
+    if (reply.t === 'failed') throw unavailable(key, new Error(reply.message));
   }
 
   // ---- watch ------------------------------------------------------------------------------------
@@ -286,8 +380,8 @@ export class SqliteStorage implements Storage {
     const sql =
       'SELECT k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value, p.value AS old_value FROM kine k' +
       ' LEFT JOIN kine p ON p.id = k.prev_revision AND k.created = 0 AND k.deleted = 0' +
-      ` WHERE k.id > ? AND +k.name >= ?${upper !== undefined ? ' AND +k.name < ?' : ''} ORDER BY k.id LIMIT ?`;
-    const params: Array<string | number> = [after, prefix];
+      ` WHERE k.id > ? AND k.id <= ? AND +k.name >= ?${upper !== undefined ? ' AND +k.name < ?' : ''} ORDER BY k.id LIMIT ?`;
+    const params: Array<string | number> = [after, this.rev, prefix];
     if (upper !== undefined) params.push(upper);
     params.push(limit);
     return this.sql(prefix, () => this.stmt<LogRow>(sql).all(...params)).map(rowToEvent);
@@ -303,8 +397,8 @@ export class SqliteStorage implements Storage {
     // A no-op compaction still waits for pruning in flight, so compact() resolving means "pruned".
     if (revision <= this.compactRev) return this.pruning;
     // The point is recorded (durably) first: from now on older reads fail even while pruning runs.
-    this.sql('', () => this.setMetaStmt.run(META_COMPACT_REV, revision));
-    this.compactRev = revision;
+    await this.writerRequest('', (id) => ({ t: 'compactPoint', id, revision }));
+    this.compactRev = Math.max(this.compactRev, revision);
     await this.schedulePrune();
   }
 
@@ -317,35 +411,36 @@ export class SqliteStorage implements Storage {
     return run;
   }
 
+  /** Each chunk is one transaction in the worker, queued behind (and ahead of) write batches. */
   private async prune(): Promise<void> {
-    const supersededSql =
-      'DELETE FROM kine WHERE id IN (SELECT old.id FROM kine n JOIN kine old ON old.name = n.name AND old.id < n.id WHERE n.id > ? AND n.id <= ?)';
-    const tombstonesSql = 'DELETE FROM kine WHERE id > ? AND id <= ? AND deleted = 1';
-    const chunk = this.db.transaction((from: number, to: number) => {
-      this.stmt(supersededSql).run(from, to);
-      this.stmt(tombstonesSql).run(from, to);
-      this.setMetaStmt.run(META_COMPACT_DONE, to);
-    });
-    let done = this.meta(META_COMPACT_DONE);
+    let done = this.sql('', () => this.meta(META_COMPACT_DONE));
     while (done < this.compactRev && !this.closed) {
+      const from = done;
       const to = Math.min(done + COMPACT_CHUNK, this.compactRev);
-      this.sql('', () => chunk(done, to));
+      await this.writerRequest('', (id) => ({ t: 'prune', id, from, to }));
       done = to;
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    // Queued writes were accepted: commit them before closing rather than dropping them.
-    while (this.pending.length > 0) this.flush();
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    // New calls fail from here on; writes queued before were accepted, so they are committed (and
+    // acknowledged) rather than dropped.
     this.closed = true;
+    await this.whenIdle();
     await this.pruning;
     const err = unavailable('', new Error('storage closed'));
     for (const w of [...this.watchers]) w.fail(err);
     this.watchers.clear();
+    const writer = this.writer;
+    this.writer = undefined;
+    await writer?.close();
     this.db.close();
   }
 

@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SqliteStorage } from '../../src/storage/sqlite-storage';
 import type { Storage } from '../../src/storage/interface';
@@ -30,6 +31,14 @@ runStorageSuite('sqlite', async () => {
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const CRASH_WRITER = path.join(__dirname, 'fixtures', 'sqlite-crash-writer.ts');
+const NO_CLOSE = path.join(__dirname, 'fixtures', 'sqlite-no-close.ts');
+
+/** The writer worker of a store, to simulate its crash (tests only). */
+function writerWorker(storage: SqliteStorage): Worker {
+  const writer = (storage as unknown as { writer?: { worker: Worker } }).writer;
+  if (writer === undefined) throw new Error('the store has no writer worker');
+  return writer.worker;
+}
 
 /**
  * Runs the crash writer on `dir`, SIGKILLs it once `killAfter` acks were read, and returns every
@@ -263,5 +272,81 @@ describe('SqliteStorage', () => {
 
     storage = SqliteStorage.open({ dataDir: dir, synchronous: 'NORMAL', fileName: 'km.db' });
     expect((await storage.get('/q/queued')).modRevision).toBe(kv.modRevision);
+  });
+
+  it('writes issued together commit as one group, each with its own revision and outcome, in issue order', async () => {
+    await storage.create('/g/taken', Buffer.from('t'));
+    const before = await storage.currentRevision();
+    const results = await Promise.allSettled([
+      storage.create('/g/a', Buffer.from('a')),
+      storage.create('/g/taken', Buffer.from('again')),
+      storage.create('/g/b', Buffer.from('b')),
+      storage.update('/g/a', Buffer.from('a2'), before + 1),
+      storage.delete('/g/b'),
+      storage.update('/g/missing', Buffer.from('m'), 1),
+    ]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.modRevision : (r.reason as { code: string }).code))).toEqual([
+      before + 1,
+      'AlreadyExists',
+      before + 2,
+      before + 3,
+      before + 4,
+      'NotFound',
+    ]);
+    expect((await storage.get('/g/a')).value.toString()).toBe('a2');
+    await expect(storage.get('/g/b')).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
+  it('when the writer worker dies, its in-flight writes fail with Unavailable, live watches end with Unavailable, and the next write continues the revision', async () => {
+    const base = await storage.create('/x/base', Buffer.from('b'));
+    const w = storage.watch('/x/', base.modRevision);
+    const it = w[Symbol.asyncIterator]();
+    const inflight = storage.create('/x/inflight', Buffer.from('i'));
+    await writerWorker(storage).terminate();
+    // Its outcome is unknown (it may or may not have committed), so it is never reported as done.
+    await expect(inflight).rejects.toMatchObject({ code: 'Unavailable' });
+    await expect(it.next()).rejects.toMatchObject({ code: 'Unavailable' });
+
+    const current = await storage.currentRevision();
+    const after = await storage.create('/x/after', Buffer.from('a'));
+    expect(after.modRevision).toBe(current + 1);
+    // A watch resumed from the last revision it saw gets everything committed since, from the log.
+    const resumed = storage.watch('/x/', base.modRevision)[Symbol.asyncIterator]();
+    const keys: string[] = [];
+    for (;;) {
+      const r = await resumed.next();
+      if (r.done === true) throw new Error('watch ended early');
+      keys.push(r.value.key);
+      if (r.value.modRevision === after.modRevision) break;
+    }
+    expect(keys[keys.length - 1]).toBe('/x/after');
+    expect(keys.filter((k) => k !== '/x/inflight')).toEqual(['/x/after']);
+  });
+
+  it('a process that wrote without closing its store exits by itself, and its acknowledged write is on disk', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', NO_CLOSE, dir, '/nc/key'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(child.error).toBeUndefined();
+    expect(child.status).toBe(0);
+    const rev = Number(/ack (\d+)/.exec(child.stdout)?.[1]);
+    expect(rev).toBeGreaterThan(0);
+    const db = new Database(path.join(dir, 'km.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT id FROM kine WHERE name = ?').get('/nc/key')).toEqual({ id: rev });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('close ends the writer worker', async () => {
+    await storage.create('/l/a', Buffer.from('a'));
+    const worker = writerWorker(storage);
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    await storage.close();
+    await exited;
+    expect(worker.threadId).toBe(-1);
   });
 });
