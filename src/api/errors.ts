@@ -185,6 +185,13 @@ export const errors = {
   timeout: (message: string, retryAfterSeconds = 1): ApiError =>
     status(504, 'Timeout', message, { retryAfterSeconds }),
 
+  /**
+   * A storage error kube-apiserver passes through unconverted (its convertStorageErrorOrNot): 500,
+   * no reason, the backend's own message (e.g. etcd's "etcdserver: mvcc: database space exceeded").
+   */
+  storagePassthrough: (message: string): ApiError =>
+    new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, code: 500 }),
+
   internal: (err: unknown): ApiError =>
     status(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`, {
       causes: [{ message: err instanceof Error ? err.message : String(err) }],

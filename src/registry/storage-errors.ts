@@ -34,6 +34,9 @@ export function interpretStorageError(err: unknown, verb: Verb, gr: GroupResourc
       return errors.serviceUnavailable();
     case 'Timeout':
       return errors.timeout(`Timeout: request did not complete within the allotted timeout`);
+    case 'NoSpace':
+      // kube-apiserver does not convert etcd's quota error: a 500 with no reason and etcd's message.
+      return errors.storagePassthrough(err.message);
     default:
       return errors.internal(err);
   }

@@ -11,6 +11,8 @@ export type StorageErrorCode =
   | 'RequestEntityTooLarge'
   | 'Unavailable'
   | 'Timeout'
+  /** The backend refuses writes until an operator frees space (etcd's NOSPACE alarm). */
+  | 'NoSpace'
   | 'InvalidObject'
   | 'Internal';
 

@@ -14,6 +14,8 @@ import { MAX_VALUE_BYTES } from './interface';
 
 export const COMPACTED_MSG = 'required revision has been compacted';
 export const FUTURE_REV_MSG = 'required revision is a future revision';
+/** etcd's answer to a write while its NOSPACE alarm is raised (quota exceeded). */
+export const NOSPACE_MSG = 'etcdserver: mvcc: database space exceeded';
 
 export function isCompactedError(err: unknown): boolean {
   return err instanceof Error && err.message.includes(COMPACTED_MSG);
@@ -59,8 +61,13 @@ export function toStorageError(err: unknown, key: string): StorageError {
   else if (msg.includes('request is too large')) {
     return new StorageError('RequestEntityTooLarge', key, `etcd: request is too large (limit about ${MAX_VALUE_BYTES} bytes)`, undefined, { cause: err });
   }
+  else if (msg.includes('database space exceeded')) {
+    // Not transient: writes stay refused until an operator compacts, defragments and disarms the
+    // alarm, so not Unavailable (a 503 that invites retries) but etcd's own words, as kube passes them.
+    return new StorageError('NoSpace', key, NOSPACE_MSG, undefined, { cause: err });
+  }
   else if (isTimeout(err)) code = 'Timeout';
-  else if (isUnavailableError(err) || msg.includes('database space exceeded')) return unavailable(key, err);
+  else if (isUnavailableError(err)) return unavailable(key, err);
   else code = 'Internal';
   return new StorageError(code, key, `etcd: ${msg}`, undefined, { cause: err });
 }

@@ -27,6 +27,7 @@ const calls: Record<keyof typeof errors, () => ApiError> = {
   tooManyRequests: () => errors.tooManyRequests(),
   serviceUnavailable: () => errors.serviceUnavailable(),
   timeout: () => errors.timeout('slow'),
+  storagePassthrough: () => errors.storagePassthrough('etcdserver: mvcc: database space exceeded'),
   internal: () => errors.internal(new Error('boom')),
 };
 
@@ -51,7 +52,7 @@ test.each(Object.entries(calls))('catalog error %s renders as a well-formed Stat
   expect(r.body).toMatchObject({ kind: 'Status', apiVersion: 'v1', status: 'Failure', metadata: {}, code: err.code });
   expect(typeof r.body.message).toBe('string');
   expect(r.body.message.length).toBeGreaterThan(0);
-  expect(r.body.reason).toBe(err.reason);
+  expect(r.body.reason ?? '').toBe(err.reason); // kube omits an empty reason (StatusReasonUnknown)
   if (r.body.details?.retryAfterSeconds) expect(r.headers['retry-after']).toBe(String(r.body.details.retryAfterSeconds));
 });
 

@@ -4,6 +4,7 @@
  * that records every acknowledged write, and a watch tracker that resumes at its last
  * resourceVersion (or re-lists after a 410) and records what it saw.
  */
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-process';
 import { startKm, tempDir, type KmProcess } from '../helpers/km-process';
@@ -334,22 +335,34 @@ export async function createNamespace(base: string, name: string): Promise<void>
   if (r.status !== 201) throw new Error(`namespace ${name}: ${r.status} ${r.body}`);
 }
 
+/** Everything `loads` got acknowledged, after checking none of them gave up on a write. */
+export function ackedBy(loads: WriteLoad[]): Map<string, { data: Record<string, string>; rv: string }> {
+  for (const load of loads) expect(load.lost).toEqual([]);
+  return new Map(loads.flatMap((l) => [...l.acked]));
+}
+
 /**
- * I1 and I3 against every server in `bases`: each write acknowledged by `loads` is listed with its
- * data and a resourceVersion at least the acknowledged one, no write was given up on, and each
+ * I1 and I3 against every server in `bases`: each acknowledged write is listed with its data and a
+ * resourceVersion at least the acknowledged one, each acknowledged delete stays deleted, and each
  * watcher caught up with the list: its view equals the store, no event came twice or out of order,
  * and a watcher that never had to re-list (no 410) received every acknowledged create.
  */
-export async function expectNothingLost(bases: string[], path: string, loads: WriteLoad[], watchers: WatchTracker[]): Promise<void> {
-  for (const load of loads) expect(load.lost).toEqual([]);
-  const acked = new Map(loads.flatMap((l) => [...l.acked]));
+export async function expectNothingLost(
+  bases: string[],
+  path: string,
+  acked: Map<string, { data: Record<string, string>; rv: string }>,
+  watchers: WatchTracker[],
+  deleted: string[] = [],
+): Promise<void> {
   for (const base of bases) {
     const { items, rv } = await listState(base, path);
     for (const [name, w] of acked) {
+      if (deleted.includes(name)) continue;
       expect({ name, present: items.has(name) }).toEqual({ name, present: true });
       expect(items.get(name)!.data).toEqual(w.data);
       expect(Number(items.get(name)!.rv)).toBeGreaterThanOrEqual(Number(w.rv));
     }
+    expect(deleted.filter((n) => items.has(n))).toEqual([]);
     for (const w of watchers) {
       expect(await w.waitFor(rv)).toBe(true);
       expect(new Map(w.state)).toEqual(new Map([...items].map(([n, v]) => [n, v.rv])));
@@ -362,4 +375,22 @@ export async function expectNothingLost(bases: string[], path: string, loads: Wr
       expect(new Set(keys).size).toBe(keys.length);
     }
   }
+}
+
+/** Run etcdctl (API v3) against `endpoint`, as an operator would; bounded, stdout returned. */
+export function etcdctl(endpoint: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.env.ETCDCTL_BIN ?? '/usr/bin/etcdctl',
+      [`--endpoints=${endpoint}`, '--command-timeout=10s', ...args],
+      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`etcdctl ${args.join(' ')}: ${err.message} ${stderr}`)) : resolve(stdout)),
+    );
+  });
+}
+
+/** The store's current revision, from etcd itself. */
+export async function etcdRevision(endpoint: string): Promise<number> {
+  const out = JSON.parse(await etcdctl(endpoint, 'endpoint', 'status', '-w', 'json')) as Array<{ Status: { header: { revision: number } } }>;
+  return Number(out[0]!.Status.header.revision);
 }
