@@ -4,7 +4,7 @@
  */
 import YAML from 'yaml';
 import { errors } from '../api/errors';
-import { checkJsonDepth } from '../registry/json-depth';
+import { jsonShape, MAX_JSON_DEPTH, memberCount } from '../registry/json-depth';
 import { isRecord } from '../api/types';
 import type { KubeObject } from '../api/types';
 
@@ -100,7 +100,8 @@ function yamlDuplicates(node: unknown, path: string, out: string[]): void {
 
 export function decodeJson(body: Buffer, kind: string, version: string): Decoded {
   const text = body.toString('utf8');
-  checkJsonDepth(text, `${kind} in version "${version}" cannot be handled as a ${kind}`);
+  const shape = jsonShape(text);
+  if (shape.depth > MAX_JSON_DEPTH) throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: exceeded max depth of ${MAX_JSON_DEPTH}`);
   let obj: unknown;
   try {
     obj = JSON.parse(text);
@@ -108,7 +109,8 @@ export function decodeJson(body: Buffer, kind: string, version: string): Decoded
     throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!isRecord(obj)) throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: the body must be a JSON object`);
-  return { obj: obj as KubeObject, duplicates: jsonDuplicates(text) };
+  // The exact duplicate paths need a slow scan; only bodies that have duplicates pay for it.
+  return { obj: obj as KubeObject, duplicates: memberCount(obj) === shape.members ? [] : jsonDuplicates(text) };
 }
 
 export function decodeYaml(body: Buffer, kind: string, version: string): Decoded {

@@ -442,7 +442,9 @@ export class GenericStore implements RESTResource {
       try {
         const kv = await this.storage.create(this.keyFor(ctx.namespace, name), this.encode(obj));
         this.noteWrite(kv.modRevision);
-        return { object: this.withRaw(kv, this.decodeOrFail(kv, name)), warnings, created: true };
+        // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
+        meta.resourceVersion = String(kv.modRevision);
+        return { object: this.withRaw(kv, obj), warnings, created: true };
       } catch (err) {
         await undo?.();
         if (generated && isStorageError(err, 'AlreadyExists') && attempt + 1 < GENERATE_NAME_ATTEMPTS) continue;

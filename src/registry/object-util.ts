@@ -2,8 +2,26 @@
 import type { KubeObject, ObjectMeta } from '../api/types';
 import { isRecord } from '../api/types';
 
+/**
+ * Deep copy of a decoded JSON value (plain objects, arrays, primitives; `undefined` members are
+ * kept). Several times faster than structuredClone, which the create path paid on every request.
+ */
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = clone(v[i] as unknown);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = clone((v as Record<string, unknown>)[k]);
+    // JSON.parse makes "__proto__" an own key; plain assignment would set the prototype instead.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+    else out[k] = x;
+  }
+  return out as T;
 }
 
 /** Structural equality of JSON values (key order ignored). */

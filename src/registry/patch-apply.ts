@@ -12,7 +12,17 @@ import { loadSchemaSet } from '../api/schemas';
 import { checkJsonDepth } from './json-depth';
 import type { PatchType, ResourceInfo } from './rest';
 import type { PatchMeta } from './patch';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, chainPatchMeta, corePatchMeta, patchMetaFromSchemas, serverSideApply, updateManagedFields } from './patch';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+  chainPatchMeta,
+  corePatchMeta,
+  memoizePatchMeta,
+  patchMetaFromSchemas,
+  serverSideApply,
+  updateManagedFields,
+} from './patch';
 
 const metaCache = new Map<string, PatchMeta>();
 
@@ -28,7 +38,7 @@ export function patchMetaFor(info: ResourceInfo): PatchMeta {
     } catch {
       fromSchema = undefined;
     }
-    m = fromSchema ? chainPatchMeta(fromSchema, corePatchMeta(info.kind)) : corePatchMeta(info.kind);
+    m = memoizePatchMeta(fromSchema ? chainPatchMeta(fromSchema, corePatchMeta(info.kind)) : corePatchMeta(info.kind));
     metaCache.set(key, m);
   }
   return m;

@@ -7,7 +7,7 @@ export { applyJsonPatch, MAX_JSON_PATCH_OPERATIONS } from './json-patch';
 export { applyMergePatch, createMergePatch } from './merge-patch';
 export { applyStrategicMergePatch } from './strategic-merge';
 export type { PatchMeta, FieldPatchInfo } from './patch-meta';
-export { emptyPatchMeta, chainPatchMeta, parseStrategy } from './patch-meta';
+export { emptyPatchMeta, chainPatchMeta, memoizePatchMeta, parseStrategy } from './patch-meta';
 export { patchMetaFromSchemas } from './schema-patch-meta';
 export { corePatchMeta, corePatchMetaKinds } from './core-patch-meta';
 export {

@@ -60,3 +60,21 @@ export function chainPatchMeta(...metas: PatchMeta[]): PatchMeta {
     },
   };
 }
+
+/**
+ * Caches lookups by path: tables are fixed once built, and managedFields bookkeeping looks up the
+ * same few hundred paths on every write (a chained lookup merges objects each time).
+ */
+export function memoizePatchMeta(meta: PatchMeta): PatchMeta {
+  const cache = new Map<string, FieldPatchInfo | undefined>();
+  return {
+    lookup(path) {
+      const key = path.join('\u0000');
+      if (cache.has(key)) return cache.get(key);
+      const info = meta.lookup(path);
+      // Paths come from request bodies: bound the cache so hostile field names cannot grow it forever.
+      if (cache.size < 10_000) cache.set(key, info);
+      return info;
+    },
+  };
+}

@@ -29,6 +29,7 @@ import {
   type ManagerEntry,
 } from './managed-fields/managers';
 import { compareObjects, mergeApplied, removePaths, toFieldSet } from './managed-fields/typed-walk';
+import { newObjectFieldsV1 } from './managed-fields/new-object-fields';
 
 export interface ManagedFieldsOptions {
   /** fieldManager (kubectl: "kubectl", "kubectl-create", "kubectl-client-side-apply", ...). */
@@ -302,6 +303,9 @@ function goJson(v: unknown): string {
  */
 export function updateManagedFields(old: KubeObject | undefined, updated: KubeObject, opts: ManagedFieldsOptions): KubeObject {
   const sent = updated.metadata?.managedFields;
+  if (old === undefined && !opts.subresource && (sent === undefined || sent === null || isResetManagedFields(sent) || (Array.isArray(sent) && sent.length === 0))) {
+    return recordNewObject(updated, opts);
+  }
   let managers: Map<string, ManagerEntry>;
   if (opts.subresource) managers = decodeManagedFields(old?.metadata?.managedFields);
   else if (isResetManagedFields(sent)) managers = new Map();
@@ -332,4 +336,19 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
   }
   capUpdateManagers(managers);
   return setManagedFields(after, managers);
+}
+
+/**
+ * updateManagedFields for a new object nobody manages yet (the common create): the writer owns
+ * every ownable field it set. Same result as the general path, without its path-set algebra.
+ */
+function recordNewObject(updated: KubeObject, opts: ManagedFieldsOptions): KubeObject {
+  const fieldsV1 = newObjectFieldsV1(updated as JsonRecord, opts.meta, opts.ignoredFields ?? []);
+  const metadata: JsonRecord = isRecord(updated.metadata) ? { ...updated.metadata } : {};
+  delete metadata.managedFields;
+  if (fieldsV1 !== undefined) {
+    const entry: ManagedFieldsEntry = { manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, time: rfc3339(opts.now), fieldsType: 'FieldsV1', fieldsV1 };
+    metadata.managedFields = [entry];
+  }
+  return { ...updated, metadata } as KubeObject;
 }

@@ -26,7 +26,8 @@ export function listKind(info: FieldPatchInfo | undefined): ListKind {
   return { kind: 'atomic' };
 }
 
-class Schema {
+/** Patch metadata read as structured-merge-diff's schema: list and map semantics by property path. */
+export class Schema {
   constructor(private readonly meta: PatchMeta) {}
   info(metaPath: readonly string[]): FieldPatchInfo | undefined {
     return metaPath.length === 0 ? undefined : this.meta.lookup(metaPath);
