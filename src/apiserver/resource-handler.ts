@@ -212,11 +212,13 @@ export class ResourceHandler {
           const t = result.typeErrors[0]!;
           throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: json: cannot unmarshal ${t.field}: ${t.message}`);
         }
-        // Report in document order, as kube's decoder meets them.
-        const order = pathOrder(decoded.obj);
-        const unknown = [...result.unknownFields].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
-        issues.unshift(...unknown.map((f) => `unknown field "${f}"`));
-        pruneFields(decoded.obj, unknown);
+        if (result.unknownFields.length > 0) {
+          // Report in document order, as kube's decoder meets them.
+          const order = pathOrder(decoded.obj);
+          const unknown = [...result.unknownFields].sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+          issues.unshift(...unknown.map((f) => `unknown field "${f}"`));
+          pruneFields(decoded.obj, unknown);
+        }
       }
     }
     return { obj: decoded.obj, issues };

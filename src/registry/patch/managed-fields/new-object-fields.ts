@@ -7,114 +7,148 @@
  */
 import { isRecord, type JsonRecord } from '../json-value';
 import type { PatchMeta } from '../patch-meta';
-import { fieldElement, type PathElement } from './field-path';
-import { Schema } from './typed-walk';
+import type { PathElement } from './field-path';
+import { itemElement, Schema, type ListKind } from './typed-walk';
 
-interface Node {
-  member: boolean;
-  children: Map<PathElement, Node> | undefined;
+/**
+ * What the schema says at one property path, plus the path's fieldsV1 member name, cached in a
+ * tree per patch-meta table (tables never change): the walk below then costs one Map lookup per
+ * field instead of building and hashing path strings.
+ */
+class PathFacts {
+  readonly atomicMap: boolean;
+  readonly dataMap: boolean;
+  readonly list: ListKind;
+  /** `f:<name>`, the member this path is in its parent's fieldsV1 node. */
+  readonly element: string;
+  private readonly children = new Map<string, PathFacts>();
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly metaPath: readonly string[],
+    /** Inside a reset subtree (e.g. status on the main resource): nobody owns it through here. */
+    readonly ignored: boolean,
+    private readonly ignoredPaths: ReadonlyArray<readonly string[]>,
+  ) {
+    this.atomicMap = metaPath.length > 0 && schema.atomicMap(metaPath);
+    this.dataMap = metaPath.length > 0 && schema.dataMap(metaPath);
+    this.list = schema.list(metaPath);
+    this.element = metaPath.length > 0 ? `f:${metaPath[metaPath.length - 1]!}` : '';
+  }
+
+  child(name: string): PathFacts {
+    let c = this.children.get(name);
+    if (c === undefined) {
+      const path = [...this.metaPath, name];
+      const ignored = this.ignored || this.ignoredPaths.some((p) => p.length === path.length && p.every((x, i) => x === path[i]));
+      c = new PathFacts(this.schema, path, ignored, this.ignoredPaths);
+      // Names come from request bodies (label keys, unknown fields): bound what is remembered.
+      if (this.children.size < 1000) this.children.set(name, c);
+    }
+    return c;
+  }
+}
+
+const roots = new WeakMap<PatchMeta, Map<string, PathFacts>>();
+
+function rootFacts(meta: PatchMeta, ignored: ReadonlyArray<readonly string[]>): PathFacts {
+  let byIgnored = roots.get(meta);
+  if (!byIgnored) {
+    byIgnored = new Map();
+    roots.set(meta, byIgnored);
+  }
+  const sig = JSON.stringify(ignored);
+  let root = byIgnored.get(sig);
+  if (!root) {
+    root = new PathFacts(new Schema(meta), [], false, ignored.map((p) => [...p]));
+    byIgnored.set(sig, root);
+  }
+  return root;
 }
 
 /** metadata fields no manager owns (kube's stripMeta); `metadata` itself is not a member either. */
-const UNOWNED_METADATA = new Set(
-  ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(fieldElement),
-);
-const UNOWNED_ROOT = new Set([fieldElement('apiVersion'), fieldElement('kind'), fieldElement('metadata')]);
+const UNOWNED_METADATA = new Set(['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']);
+const UNOWNED_ROOT = new Set(['apiVersion', 'kind', 'metadata']);
 
 const isEmptyValue = (v: unknown): boolean => (isRecord(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
 
+type Tree = Record<string, unknown>;
+
+/** Node membership as fieldsV1 spells it: a leaf member is `{}`, a member with children also has `".": {}` first. */
+function node(member: boolean, children: Tree | undefined): Tree | undefined {
+  if (children === undefined) return member ? {} : undefined;
+  return member ? { '.': {}, ...children } : children;
+}
+
 /**
  * fieldsV1 of every field `obj` sets, minus unownable metadata and the `ignored` subtrees
- * (property paths, e.g. [['status']]); undefined when nothing is left to own.
+ * (property paths, e.g. [['status']]); undefined when nothing is left to own. Emitted directly in
+ * kube's member order (".", then f:, k:, v:, i: elements, each sorted).
  */
-export function newObjectFieldsV1(obj: JsonRecord, meta: PatchMeta, ignored: ReadonlyArray<readonly string[]>): Record<string, unknown> | undefined {
-  const schema = new Schema(meta);
-  const root: Node = { member: false, children: undefined };
-  const child = (n: Node, e: PathElement): Node => {
-    n.children ??= new Map();
-    let c = n.children.get(e);
-    if (!c) {
-      c = { member: false, children: undefined };
-      n.children.set(e, c);
-    }
-    return c;
-  };
-  const fields = (o: JsonRecord, node: Node, metaPrefix: readonly string[]): void => {
-    for (const k of Object.keys(o)) {
-      const v = o[k];
-      if (v === undefined) continue;
-      const metaPath = [...metaPrefix, k];
-      value(v, child(node, fieldElement(k)), metaPath);
-    }
-  };
-  const value = (v: unknown, node: Node, metaPath: readonly string[]): void => {
-    if ((!isRecord(v) && !Array.isArray(v)) || isEmptyValue(v)) {
-      node.member = true;
-    } else if (isRecord(v)) {
-      if (schema.atomicMap(metaPath)) {
-        node.member = true;
-        return;
-      }
-      if (schema.dataMap(metaPath)) node.member = true;
-      fields(v, node, metaPath);
+export function newObjectFieldsV1(obj: JsonRecord, meta: PatchMeta, ignored: ReadonlyArray<readonly string[]>): Tree | undefined {
+  return fields(obj, rootFacts(meta, ignored), UNOWNED_ROOT);
+}
+
+/** The members of a struct or data map; `unowned` names members stripped here (their subtrees stay). */
+function fields(o: JsonRecord, at: PathFacts, unowned?: ReadonlySet<string>): Tree | undefined {
+  let out: Tree | undefined;
+  const keys = Object.keys(o);
+  if (keys.length > 1) keys.sort();
+  for (const k of keys) {
+    const v = o[k];
+    if (v === undefined) continue;
+    const facts = at.child(k);
+    if (facts.ignored) continue;
+    let sub: Tree | undefined;
+    if (unowned === UNOWNED_ROOT && k === 'metadata' && isRecord(v)) {
+      const { managedFields: _dropped, ...rest } = v;
+      sub = fields(rest, facts, UNOWNED_METADATA);
     } else {
-      const kind = schema.list(metaPath);
-      if (kind.kind === 'atomic') {
-        node.member = true;
-        return;
-      }
-      const seen = new Set<PathElement>();
-      (v as unknown[]).forEach((item, i) => {
-        const e = schema.itemElement(kind, item, i);
-        if (seen.has(e)) return;
-        seen.add(e);
-        const itemNode = child(node, e);
-        itemNode.member = true;
-        if (kind.kind === 'map' && isRecord(item)) fields(item, itemNode, metaPath);
-      });
+      sub = value(v, facts, unowned?.has(k) === true);
     }
-  };
-  const copy: JsonRecord = { ...obj };
-  if (isRecord(copy.metadata)) {
-    const { managedFields: _dropped, ...rest } = copy.metadata;
-    copy.metadata = rest;
+    if (sub !== undefined) (out ??= {})[facts.element] = sub;
   }
-  fields(copy, root, []);
-
-  for (const e of UNOWNED_ROOT) {
-    const n = root.children?.get(e);
-    if (n) n.member = false;
-  }
-  const metadata = root.children?.get(fieldElement('metadata'));
-  for (const e of UNOWNED_METADATA) {
-    const n = metadata?.children?.get(e);
-    if (n) n.member = false;
-  }
-  for (const path of ignored) {
-    let parent: Node | undefined = root;
-    for (let i = 0; i < path.length - 1 && parent; i++) parent = parent.children?.get(fieldElement(path[i]!));
-    if (path.length > 0) parent?.children?.delete(fieldElement(path[path.length - 1]!));
-  }
-  return emit(root);
+  return out;
 }
 
-const RANK: Record<string, number> = { 'f:': 0, 'k:': 1, 'v:': 2, 'i:': 3 };
-const rank = (e: string): number => RANK[e.slice(0, 2)] ?? -1;
+function value(v: unknown, facts: PathFacts, stripped: boolean): Tree | undefined {
+  if ((!isRecord(v) && !Array.isArray(v)) || isEmptyValue(v)) return stripped ? undefined : {};
+  if (isRecord(v)) {
+    if (facts.atomicMap) return stripped ? undefined : {};
+    return node(facts.dataMap && !stripped, fields(v, facts));
+  }
+  const kind = facts.list;
+  if (kind.kind === 'atomic') return stripped ? undefined : {};
+  const items = new Map<PathElement, unknown>();
+  for (let i = 0; i < v.length; i++) {
+    const e = itemElement(kind, v[i], i);
+    if (!items.has(e)) items.set(e, v[i]);
+  }
+  const elements = [...items.keys()];
+  if (elements.length > 1) elements.sort(order);
+  const out: Tree = {};
+  for (const e of elements) {
+    const item = items.get(e);
+    // List items share their list's property path (patch metadata paths omit indices).
+    out[e] = node(true, kind.kind === 'map' && isRecord(item) ? fields(item, facts) : undefined);
+  }
+  return elements.length > 0 ? out : undefined;
+}
+
+/** f:, k:, v:, i: by their first letter; elements always carry the ':' second. */
+const rank = (e: string): number => {
+  if (e.charCodeAt(1) !== 0x3a) return -1;
+  switch (e.charCodeAt(0)) {
+    case 0x66:
+      return 0;
+    case 0x6b:
+      return 1;
+    case 0x76:
+      return 2;
+    case 0x69:
+      return 3;
+    default:
+      return -1;
+  }
+};
 const order = (a: string, b: string): number => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
-
-/** kube's fieldsV1 member order: ".", then f:, k:, v:, i: elements, each sorted; empty branches dropped. */
-function emit(n: Node): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
-  let any = false;
-  if (n.children) {
-    const kids: Array<[string, Record<string, unknown>]> = [];
-    for (const e of [...n.children.keys()].sort(order)) {
-      const sub = emit(n.children.get(e)!);
-      if (sub) kids.push([e, sub]);
-    }
-    if (n.member && kids.length > 0) out['.'] = {};
-    for (const [e, sub] of kids) out[e] = sub;
-    any = kids.length > 0;
-  }
-  return any || n.member ? out : undefined;
-}

@@ -43,17 +43,22 @@ export class Schema {
   }
   /** The path element naming one list item. */
   itemElement(kind: ListKind, item: unknown, index: number): PathElement {
-    if (kind.kind === 'set') return valueElement(item);
-    if (kind.kind === 'map' && isRecord(item)) {
-      const keyValues: Record<string, unknown> = {};
-      for (const k of kind.keys) {
-        const v = item[k] ?? kind.defaults[k];
-        if (v !== undefined && v !== null) keyValues[k] = v;
-      }
-      return keyElement(keyValues);
-    }
-    return indexElement(index);
+    return itemElement(kind, item, index);
   }
+}
+
+/** The path element naming one list item: `v:` for sets, `k:` for associative lists, else `i:`. */
+export function itemElement(kind: ListKind, item: unknown, index: number): PathElement {
+  if (kind.kind === 'set') return valueElement(item);
+  if (kind.kind === 'map' && isRecord(item)) {
+    const keyValues: Record<string, unknown> = {};
+    for (const k of kind.keys) {
+      const v = item[k] ?? kind.defaults[k];
+      if (v !== undefined && v !== null) keyValues[k] = v;
+    }
+    return keyElement(keyValues);
+  }
+  return indexElement(index);
 }
 
 const isEmptyValue = (v: unknown): boolean =>
