@@ -215,6 +215,11 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
       ),
     );
 
+  // The core API first: nearly every request is one, and express tries routes in order.
+  app.all(/^\/api\/v1\/(.+)$/, async (req: Request, res: Response) => {
+    await handler.handle(req, res, '', 'v1', segmentsOf(req.path, '/api/v1/'));
+  });
+
   app.get('/version', (_req, res) => {
     res.json(versionInfo());
   });
@@ -253,9 +258,6 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
 
   // The legacy v1beta1 API (src/api/v1beta1) converts to and from the same v1 registry.
   app.use('/api/v1beta1', v1beta1Router({ resources: (r) => registry.lookup('', 'v1', r) }));
-  app.all(/^\/api\/v1\/(.+)$/, async (req: Request, res: Response) => {
-    await handler.handle(req, res, '', 'v1', segmentsOf(req.path, '/api/v1/'));
-  });
   app.all(/^\/apis\/([^/]+)\/([^/]+)\/(.+)$/, async (req: Request, res: Response) => {
     const m = /^\/apis\/([^/]+)\/([^/]+)\/(.+)$/.exec(req.path)!;
     await handler.handle(req, res, m[1]!, m[2]!, segmentsOf(req.path, `/apis/${m[1]}/${m[2]}/`));

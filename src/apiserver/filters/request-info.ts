@@ -15,7 +15,19 @@ export interface RequestInfo {
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** Per request: the metrics, log and in-flight filters all ask, and parsing the URL is not free. */
+const memo = new WeakMap<object, RequestInfo>();
+
 export function requestInfo(req: Pick<IncomingMessage, 'method' | 'url'>): RequestInfo {
+  let info = memo.get(req);
+  if (info === undefined) {
+    info = computeRequestInfo(req);
+    memo.set(req, info);
+  }
+  return info;
+}
+
+function computeRequestInfo(req: Pick<IncomingMessage, 'method' | 'url'>): RequestInfo {
   const method = (req.method ?? 'GET').toUpperCase();
   const url = new URL(req.url ?? '/', 'http://x');
   const parts = url.pathname.split('/').filter((p) => p.length > 0);
