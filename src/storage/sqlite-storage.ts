@@ -55,6 +55,7 @@ interface PendingWrite {
 }
 
 type MetaRow = { value: number };
+type GetRow = { id: number; deleted: number; create_revision: number; value: Buffer };
 
 /** Revisions pruned per compaction transaction, so compaction never holds the writer for long. */
 const COMPACT_CHUNK = 5000;
@@ -86,7 +87,7 @@ export class SqliteStorage implements Storage {
   private readonly watchQueueLimit: number;
   private readonly stmtCache = new Map<string, Database.Statement>();
 
-  private readonly latestStmt: Database.Statement<[string, number], LogRow>;
+  private readonly getStmt: Database.Statement<[string, number], GetRow>;
   private readonly getMetaStmt: Database.Statement<[string], MetaRow>;
   private readonly maxIdStmt: Database.Statement<[], { id: number | null }>;
   private readonly watchSource: WatchSource;
@@ -108,8 +109,9 @@ export class SqliteStorage implements Storage {
     this.db.pragma('cache_size = -32768');
     this.db.exec(SCHEMA);
 
-    this.latestStmt = this.db.prepare<[string, number], LogRow>(
-      `SELECT ${COLS} FROM kine k WHERE k.name = ? AND k.id <= ? ORDER BY k.id DESC LIMIT 1`,
+    // Only the columns a KeyValue needs: each extra column is a conversion per call.
+    this.getStmt = this.db.prepare<[string, number], GetRow>(
+      'SELECT id, deleted, create_revision, value FROM kine WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1',
     );
     this.getMetaStmt = this.db.prepare<[string], MetaRow>('SELECT value FROM km_meta WHERE key = ?');
     this.maxIdStmt = this.db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM kine');
@@ -159,14 +161,14 @@ export class SqliteStorage implements Storage {
 
   async get(key: string): Promise<KeyValue> {
     this.check(key);
-    let row: LogRow | undefined;
+    let row: GetRow | undefined;
     try {
-      row = this.latestStmt.get(key, this.rev);
+      row = this.getStmt.get(key, this.rev);
     } catch (err) {
       throw unavailable(key, err);
     }
     if (row === undefined || row.deleted === 1) throw notFound(key);
-    return rowToKeyValue(row);
+    return { key, value: row.value, createRevision: row.create_revision, modRevision: row.id };
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
