@@ -65,11 +65,39 @@ const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 const COLS = 'k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value, NULL AS old_value';
 
+/**
+ * Takes the exclusive lock that makes this process the only one using `file`: the worker assigns
+ * revisions from memory, so a second writer would corrupt the revision order. The lock is SQLite's
+ * own (a POSIX advisory lock on a side file held by an EXCLUSIVE-mode connection): the kernel
+ * releases it when the process dies, even by kill -9, so a crash never leaves a stale lock.
+ */
+function lockDataFile(file: string): Database.Database {
+  const lockFile = `${file}.lock`;
+  const lock = new Database(lockFile, { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (err) {
+    lock.close();
+    const busy = (err as { code?: unknown }).code === 'SQLITE_BUSY';
+    throw new StorageError(
+      'Unavailable',
+      '',
+      busy ? `${file} is in use by another store (${lockFile} is locked): one process per data dir` : `cannot lock ${lockFile}`,
+      undefined,
+      { cause: err },
+    );
+  }
+  return lock;
+}
+
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite';
   readonly file: string;
 
   private readonly db: Database.Database;
+  /** Held while open: one process (and one store) per database file. */
+  private readonly lock: Database.Database;
   /** The latest acknowledged revision: every read and watch of this thread is bounded by it. */
   private rev: number;
   private compactRev: number;
@@ -103,7 +131,13 @@ export class SqliteStorage implements Storage {
     this.watchQueueLimit = opts.watchQueueLimit ?? 10_000;
     this.synchronous = opts.synchronous ?? 'FULL';
     // This connection creates the file and schema, then only reads; the worker's writes.
-    this.db = new Database(file);
+    this.lock = lockDataFile(file);
+    try {
+      this.db = new Database(file);
+    } catch (err) {
+      this.lock.close();
+      throw err;
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${this.synchronous}`);
     this.db.pragma('cache_size = -32768');
@@ -444,6 +478,7 @@ export class SqliteStorage implements Storage {
     this.writer = undefined;
     await writer?.close();
     this.db.close();
+    this.lock.close();
   }
 
   // ---- helpers ----------------------------------------------------------------------------------

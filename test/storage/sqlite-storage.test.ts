@@ -323,7 +323,20 @@ describe('SqliteStorage', () => {
     expect(keys.filter((k) => k !== '/x/inflight')).toEqual(['/x/after']);
   });
 
-  it('a process that wrote without closing its store exits by itself, and its acknowledged write is on disk', () => {
+  it('a data dir can be open in one store at a time, in this process or another; close (or the end of the process) releases it', async () => {
+    expect(() => SqliteStorage.open({ dataDir: dir })).toThrow(/in use by another store/);
+    const other = spawnSync(process.execPath, ['--import', 'tsx', NO_CLOSE, dir, '/lock/key'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    expect(other.status).toBe(1);
+    expect(other.stderr).toMatch(/in use by another store/);
+    // The first store still works, and nothing was written by the refused ones.
+    await expect(storage.get('/lock/key')).rejects.toMatchObject({ code: 'NotFound' });
+    await storage.close();
+    storage = SqliteStorage.open({ dataDir: dir });
+    expect(await storage.currentRevision()).toBe(0);
+  });
+
+  it('a process that wrote without closing its store exits by itself, and its acknowledged write is on disk', async () => {
+    await storage.close();
     const child = spawnSync(process.execPath, ['--import', 'tsx', NO_CLOSE, dir, '/nc/key'], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
@@ -339,6 +352,7 @@ describe('SqliteStorage', () => {
     } finally {
       db.close();
     }
+    storage = SqliteStorage.open({ dataDir: dir });
   });
 
   it('close ends the writer worker', async () => {
