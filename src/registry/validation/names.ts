@@ -10,7 +10,16 @@ const QUALIFIED_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const LABEL_VALUE = '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?';
 const CONFIG_KEY = '[-._a-zA-Z0-9]+';
 
-const full = (re: string): RegExp => new RegExp(`^${re}$`);
+const compiled = new Map<string, RegExp>();
+/** Anchored regexp for a pattern, compiled once (validation runs on every write). */
+const full = (re: string): RegExp => {
+  let r = compiled.get(re);
+  if (r === undefined) {
+    r = new RegExp(`^${re}$`);
+    compiled.set(re, r);
+  }
+  return r;
+};
 const maxLen = (n: number): string => `must be no more than ${n} characters`;
 
 export function isDns1123Label(v: string): string[] {
