@@ -69,6 +69,20 @@ function ownable(set: FieldSet, opts: ManagedFieldsOptions): FieldSet {
   return set.difference(FieldSet.of(STRIPPED)).withoutSubtrees(ignored);
 }
 
+/**
+ * `obj` without metadata.managedFields, sharing everything but the top level and metadata: for
+ * Update bookkeeping, which only reads these and then sets managedFields on the new metadata.
+ */
+function shallowWithoutManagedFields(obj: KubeObject | undefined): JsonRecord {
+  const copy: JsonRecord = { ...(obj ?? {}) };
+  if (isRecord(copy.metadata)) {
+    const metadata: JsonRecord = { ...copy.metadata };
+    delete metadata.managedFields;
+    copy.metadata = metadata;
+  }
+  return copy;
+}
+
 function withoutManagedFields(obj: KubeObject | undefined): JsonRecord {
   const copy = deepClone(obj ?? {}) as JsonRecord;
   if (isRecord(copy.metadata)) delete copy.metadata.managedFields;
@@ -314,8 +328,8 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
     if (managers.size === 0) managers = decodeManagedFields(old?.metadata?.managedFields);
   }
 
-  const before = withoutManagedFields(old);
-  const after = withoutManagedFields(updated);
+  const before = shallowWithoutManagedFields(old);
+  const after = shallowWithoutManagedFields(updated);
   const self = '\u0000current-operation';
   const diff = compareObjects(before, after, opts.meta);
   settleOwnership(managers, self, before, after, opts, true, diff);

@@ -31,6 +31,34 @@ describe('FieldSet fieldsV1 encoding', () => {
       { numRuns: 300 },
     );
   });
+
+  it('property: a set read from a stored tree answers membership, difference and intersection like the decoded set', () => {
+    const paths = fc.array(fc.array(element, { minLength: 1, maxLength: 4 }), { maxLength: 12 });
+    fc.assert(
+      fc.property(paths, paths, (a, b) => {
+        const decoded = FieldSet.of(a);
+        const stored = FieldSet.fromFieldsV1(decoded.toFieldsV1());
+        const other = FieldSet.of(b);
+        for (const p of [...a, ...b]) expect(stored.has(p)).toBe(decoded.has(p));
+        expect(stored.isEmpty()).toBe(decoded.isEmpty());
+        expect(stored.difference(other).paths()).toEqual(decoded.difference(other).paths());
+        expect(stored.intersection(other).paths()).toEqual(decoded.intersection(other).paths());
+        expect(other.intersection(stored).paths()).toEqual(decoded.intersection(other).paths());
+        expect(stored.union(other).paths()).toEqual(decoded.union(other).paths());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a manager's stored fieldsV1 is written back unchanged when nothing it owns changed", () => {
+    const tree = FieldSet.of([['f:metadata', 'f:labels', 'f:a'], ['f:spec', 'f:x']]).toFieldsV1();
+    const stored = FieldSet.fromFieldsV1(tree);
+    const untouched = stored.difference(FieldSet.of([['f:spec', 'f:y']]));
+    expect(untouched.toFieldsV1()).toBe(tree);
+    // A tree not in kube's canonical order is re-encoded, not copied.
+    const odd = { 'f:spec': { 'f:x': {} }, 'f:metadata': { 'f:labels': { 'f:a': {} } } };
+    expect(Object.keys(FieldSet.fromFieldsV1(odd).toFieldsV1())).toEqual(['f:metadata', 'f:spec']);
+  });
 });
 
 describe('displayPath (kube fieldpath.Path.String)', () => {

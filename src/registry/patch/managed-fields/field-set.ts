@@ -7,10 +7,25 @@ import { isRecord } from '../json-value';
 import { pathKey, splitPathKey, type FieldPath, type PathElement } from './field-path';
 
 export class FieldSet {
-  private readonly keys: Set<string>;
+  private members: Set<string> | undefined;
+  /**
+   * The fieldsV1 tree this set was decoded from, while the set is unchanged. Stored objects carry
+   * one tree per manager and most writes leave most managers alone: membership is probed in the
+   * tree, and the tree is written back as is, without decoding every path into a string and
+   * sorting them all again (that was most of an update's bookkeeping).
+   */
+  private source: Record<string, unknown> | undefined;
 
   constructor(keys?: Iterable<string>) {
-    this.keys = new Set(keys);
+    this.members = new Set(keys);
+  }
+
+  private get keys(): Set<string> {
+    if (this.members === undefined) {
+      this.members = new Set();
+      collectMembers(this.source, [], this.members);
+    }
+    return this.members;
   }
 
   static of(paths: Iterable<FieldPath>): FieldSet {
@@ -21,10 +36,17 @@ export class FieldSet {
 
   insert(path: FieldPath): void {
     this.keys.add(pathKey(path));
+    this.source = undefined;
   }
 
   has(path: FieldPath): boolean {
-    return this.keys.has(pathKey(path));
+    if (this.members === undefined) return treeHas(this.source, path);
+    return this.members.has(pathKey(path));
+  }
+
+  private hasKey(key: string): boolean {
+    if (this.members === undefined) return treeHas(this.source, splitPathKey(key));
+    return this.members.has(key);
   }
 
   get size(): number {
@@ -32,7 +54,8 @@ export class FieldSet {
   }
 
   isEmpty(): boolean {
-    return this.keys.size === 0;
+    if (this.members === undefined) return !treeHasMember(this.source, true);
+    return this.members.size === 0;
   }
 
   paths(): PathElement[][] {
@@ -40,15 +63,30 @@ export class FieldSet {
   }
 
   union(other: FieldSet): FieldSet {
+    if (other.isEmpty()) return this;
+    if (this.isEmpty()) return other;
     return new FieldSet([...this.keys, ...other.keys]);
   }
 
+  /** this minus other; `this` itself when other removes nothing (so an unchanged set keeps its tree). */
   difference(other: FieldSet): FieldSet {
-    return new FieldSet([...this.keys].filter((k) => !other.keys.has(k)));
+    if (other.isEmpty() || this.isEmpty()) return this;
+    let touched = false;
+    for (const k of other.keys) {
+      if (this.hasKey(k)) {
+        touched = true;
+        break;
+      }
+    }
+    if (!touched) return this;
+    return new FieldSet([...this.keys].filter((k) => !other.hasKey(k)));
   }
 
   intersection(other: FieldSet): FieldSet {
-    return new FieldSet([...this.keys].filter((k) => other.keys.has(k)));
+    if (this.isEmpty() || other.isEmpty()) return new FieldSet();
+    // Walk the set whose members are at hand; probe the other (cheap for a tree-backed set).
+    const [walk, probe] = this.members === undefined && other.members !== undefined ? [other, this] : [this, other];
+    return new FieldSet([...walk.keys].filter((k) => probe.hasKey(k)));
   }
 
   /** Removes every path equal to or below one of `prefixes` (a recursive difference). */
@@ -74,24 +112,16 @@ export class FieldSet {
   /** Decodes a fieldsV1 tree; malformed input yields whatever well-formed part it has. */
   static fromFieldsV1(tree: unknown): FieldSet {
     const set = new FieldSet();
-    const walk = (node: unknown, prefix: PathElement[]): void => {
-      if (!isRecord(node)) return;
-      for (const [k, child] of Object.entries(node)) {
-        if (k === '.') {
-          if (prefix.length > 0) set.insert(prefix);
-          continue;
-        }
-        const path = [...prefix, k];
-        if (isRecord(child) && Object.keys(child).length === 0) set.insert(path);
-        else walk(child, path);
-      }
-    };
-    walk(tree, []);
+    if (!isRecord(tree)) return set;
+    set.members = undefined;
+    set.source = tree;
     return set;
   }
 
   /** Encodes as a fieldsV1 tree with kube's member order: ".", then f:, k:, v:, i: elements each sorted. */
   toFieldsV1(): Record<string, unknown> {
+    // Canonical trees (written by this server) go back out unchanged; anything else is re-encoded.
+    if (this.source !== undefined && isCanonical(this.source)) return this.source;
     interface Node {
       member: boolean;
       children: Map<string, Node>;
@@ -119,4 +149,103 @@ export class FieldSet {
     };
     return emit(root);
   }
+}
+
+/** The members a fieldsV1 tree encodes: "." marks its parent; an empty object is a leaf member. */
+function collectMembers(node: unknown, prefix: PathElement[], out: Set<string>): void {
+  if (!isRecord(node)) return;
+  for (const k of Object.keys(node)) {
+    const child = node[k];
+    if (k === '.') {
+      if (prefix.length > 0) out.add(pathKey(prefix));
+      continue;
+    }
+    prefix.push(k);
+    if (isRecord(child) && Object.keys(child).length === 0) out.add(pathKey(prefix));
+    else collectMembers(child, prefix, out);
+    prefix.pop();
+  }
+}
+
+/** Is `path` a member of the tree (a leaf `{}` or a node with ".")? */
+function treeHas(tree: unknown, path: FieldPath): boolean {
+  if (path.length === 0) return false;
+  let node: unknown = tree;
+  for (const e of path) {
+    if (!isRecord(node) || e === '.') return false;
+    node = node[e];
+  }
+  if (!isRecord(node)) return false;
+  for (const k in node) {
+    if (k === '.') return true;
+    return Object.prototype.hasOwnProperty.call(node, '.');
+  }
+  return true; // an empty object: a leaf member
+}
+
+/** Does the tree hold any member at all? (`root`: the root's own "." does not count.) */
+function treeHasMember(node: unknown, root: boolean): boolean {
+  if (!isRecord(node)) return false;
+  const keys = Object.keys(node);
+  if (keys.length === 0) return !root;
+  for (const k of keys) {
+    if (k === '.') {
+      if (!root) return true;
+      continue;
+    }
+    if (treeHasMember(node[k], false)) return true;
+  }
+  return false;
+}
+
+/** f:, k:, v:, i: ranks by first letter (elements carry ':' second); -1 for anything else. */
+function elementRank(e: string): number {
+  if (e.charCodeAt(1) !== 0x3a) return -1;
+  switch (e.charCodeAt(0)) {
+    case 0x66:
+      return 0;
+    case 0x6b:
+      return 1;
+    case 0x76:
+      return 2;
+    case 0x69:
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * Whether a tree is already in the form toFieldsV1 writes: "." first and only beside children,
+ * elements in rank-then-byte order, every branch ending in a member. Then it can be reused as is.
+ */
+function isCanonical(node: Record<string, unknown>, root = true): boolean {
+  let prev: string | undefined;
+  let prevRank = -1;
+  let first = true;
+  let dot = false;
+  for (const k in node) {
+    const child = node[k];
+    if (!isRecord(child)) return false;
+    if (k === '.') {
+      if (!first || root || !isEmptyRecord(child)) return false;
+      dot = true;
+      first = false;
+      continue;
+    }
+    first = false;
+    const r = elementRank(k);
+    if (r < 0) return false;
+    if (prev !== undefined && (prevRank > r || (prevRank === r && prev >= k))) return false;
+    prev = k;
+    prevRank = r;
+    if (!isEmptyRecord(child) && !isCanonical(child, false)) return false;
+  }
+  // "." alone would be written as a leaf {}.
+  return !(dot && prev === undefined);
+}
+
+function isEmptyRecord(v: Record<string, unknown>): boolean {
+  for (const _ in v) return false;
+  return true;
 }

@@ -128,6 +128,8 @@ export function compareObjects(before: unknown, after: unknown, meta: PatchMeta)
   };
   const walk = (a: unknown, b: unknown, path: PathElement[], metaPath: readonly string[]): void => {
     if (a === undefined && b === undefined) return;
+    // Equal subtrees add, modify and remove nothing: skip them whole (most of an update is unchanged).
+    if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && deepEqual(a, b)) return;
     const shape = b !== undefined ? b : a;
     const sameShape = a === undefined || b === undefined || (isRecord(a) && isRecord(b)) || (Array.isArray(a) && Array.isArray(b));
     if (!sameShape || (!isRecord(shape) && !Array.isArray(shape))) return leaf(a, b, path);
