@@ -590,7 +590,9 @@ export class GenericStore implements RESTResource {
       try {
         const kv = await this.storage.update(key, this.encode(obj), cur!.modRevision);
         this.noteWrite(kv.modRevision);
-        return { object: this.withRaw(kv, this.decodeOrFail(kv, name)), warnings };
+        // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
+        meta.resourceVersion = String(kv.modRevision);
+        return { object: this.withRaw(kv, obj), warnings };
       } catch (err) {
         await undo?.();
         if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
