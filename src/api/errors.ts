@@ -57,7 +57,8 @@ export interface StatusDetails {
 export interface Status {
   kind: 'Status';
   apiVersion: 'v1';
-  metadata: Record<string, never> | { resourceVersion?: string };
+  /** ListMeta: `continue` carries kube's inconsistent continuation on a 410 for an expired continue token. */
+  metadata: Record<string, never> | { resourceVersion?: string; continue?: string };
   status: 'Failure' | 'Success';
   message?: string;
   reason?: StatusReason | '';

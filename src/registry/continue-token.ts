@@ -1,10 +1,16 @@
 /**
  * The opaque list continue token, shaped like kube's: base64 of
  * `{"v":"meta.k8s.io/v1","rv":<snapshot revision>,"start":"<next key after the prefix>"}`.
+ * rv -1 is kube's inconsistent continuation (handed out with the 410 for a compacted token): the
+ * rest of the list at the latest revision.
  */
+
+/** The revision of a token that continues at the latest revision instead of a snapshot. */
+export const CONTINUE_AT_LATEST = -1;
 import { errors } from '../api/errors';
 
 export interface ContinueState {
+  /** Snapshot revision, or CONTINUE_AT_LATEST. */
   revision: number;
   /** Key (relative to the list prefix) to continue strictly after. */
   lastKey: string;
@@ -27,7 +33,8 @@ export function decodeContinue(token: string): ContinueState {
   }
   if (typeof parsed !== 'object' || parsed === null) return bad();
   const p = parsed as { v?: unknown; rv?: unknown; start?: unknown };
-  if (p.v !== 'meta.k8s.io/v1' || typeof p.rv !== 'number' || typeof p.start !== 'string' || p.rv <= 0) return bad();
+  if (p.v !== 'meta.k8s.io/v1' || typeof p.rv !== 'number' || typeof p.start !== 'string') return bad();
+  if (p.rv <= 0 && p.rv !== CONTINUE_AT_LATEST) return bad();
   const start = p.start.endsWith('\u0000') ? p.start.slice(0, -1) : p.start;
   if (start.includes('..') || start.startsWith('/')) return bad();
   return { revision: p.rv, lastKey: start };

@@ -244,11 +244,13 @@ export class GenericStore implements RESTResource {
 
     let atRevision: number | undefined;
     let after: string | undefined;
+    let continueKey: string | undefined;
     const continuing = opts.continue !== undefined && opts.continue !== '';
     if (continuing) {
       if (rvText !== '' && rvText !== '0') throw errors.badRequest('specifying resource version is not allowed when using continue');
       const state = decodeContinue(opts.continue!);
-      atRevision = state.revision;
+      atRevision = state.revision > 0 ? state.revision : undefined; // else: continue at the latest
+      continueKey = state.lastKey;
       after = prefix + state.lastKey;
     } else if (rvText !== '' && (match === 'Exact' || (rv > 0 && limit > 0 && match === undefined))) {
       atRevision = rv;
@@ -282,7 +284,7 @@ export class GenericStore implements RESTResource {
           atRevision,
         });
       } catch (err) {
-        throw interpretStorageError(err, 'list', this.gr, '', { continuing });
+        throw interpretStorageError(err, 'list', this.gr, '', { continuing, continueKey });
       }
       revision = res.revision;
       atRevision = res.revision;

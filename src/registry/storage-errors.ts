@@ -5,6 +5,7 @@
 import { ApiError, errors } from '../api/errors';
 import type { GroupResource } from '../api/errors';
 import { isStorageError } from '../storage/errors';
+import { CONTINUE_AT_LATEST, encodeContinue } from './continue-token';
 
 export type Verb = 'get' | 'list' | 'create' | 'update' | 'delete' | 'watch';
 
@@ -13,7 +14,13 @@ export const CONTINUE_EXPIRED =
 
 export const LIST_EXPIRED = 'The resourceVersion for the provided list is too old.';
 
-export function interpretStorageError(err: unknown, verb: Verb, gr: GroupResource, name: string, opts: { continuing?: boolean } = {}): Error {
+export interface InterpretOptions {
+  continuing?: boolean;
+  /** For a continued list: the key (relative to the list prefix) its token continues after. */
+  continueKey?: string;
+}
+
+export function interpretStorageError(err: unknown, verb: Verb, gr: GroupResource, name: string, opts: InterpretOptions = {}): Error {
   if (err instanceof ApiError) return err;
   if (!isStorageError(err)) return errors.internal(err);
   switch (err.code) {
@@ -24,7 +31,14 @@ export function interpretStorageError(err: unknown, verb: Verb, gr: GroupResourc
     case 'Conflict':
       return errors.conflictModified(gr, name);
     case 'Expired':
-      if (verb === 'list') return errors.expired(opts.continuing ? CONTINUE_EXPIRED : LIST_EXPIRED);
+      if (verb === 'list' && opts.continuing) {
+        // As kube's etcd3 store: the 410 carries a token for the rest of the list at the latest
+        // revision, which the message offers the client.
+        const e = errors.expired(CONTINUE_EXPIRED);
+        if (opts.continueKey !== undefined) e.status.metadata = { continue: encodeContinue(CONTINUE_AT_LATEST, opts.continueKey) };
+        return e;
+      }
+      if (verb === 'list') return errors.expired(LIST_EXPIRED);
       return errors.expired(err.message);
     case 'TooLargeResourceVersion':
       return errors.resourceVersionTooLarge(`Too large resource version: ${err.message}`);
