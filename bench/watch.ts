@@ -25,6 +25,7 @@ import type { KeyValue } from '../src/storage/interface';
 import type { KubeObject } from '../src/api/types';
 import type { ApiWatcher } from '../src/watch/types';
 import { WatchCache } from '../src/watch/watch-cache';
+import { cachedObjectDecoder } from '../src/watch/cached-object';
 import { serveWatch } from '../src/apiserver/watch-http';
 import { startEtcd } from '../test/helpers/etcd-process';
 import { storedPodJson } from './lib/pod';
@@ -48,14 +49,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 const podJson = storedPodJson;
 
-function decode(kv: KeyValue): KubeObject | undefined {
-  try {
-    const o = JSON.parse(kv.value.toString('utf8')) as KubeObject;
-    return { ...o, metadata: { ...o.metadata, resourceVersion: String(kv.modRevision) } };
-  } catch {
-    return undefined;
-  }
-}
+/** The cached form the API server's watch cache keeps (JSON bytes plus selector attributes). */
+const decode = cachedObjectDecoder({ apiVersion: 'v1', kind: 'Pod' });
 
 function pct(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;

@@ -22,8 +22,7 @@ import type {
   WriteResult,
 } from '../registry/rest';
 import type { Registry } from '../registry/registry';
-import type { GenericStore } from '../registry/generic-store';
-import { rawJsonOf } from '../registry/generic-store';
+import { GenericStore, rawJsonOf, type RawList } from '../registry/generic-store';
 import { BindingREST } from '../registry/subresources';
 import { pruneFields } from '../registry/object-util';
 import type { ApiWatchEvent } from '../watch/types';
@@ -158,6 +157,69 @@ function encodeList(list: KubeList): string {
   return `${head.slice(0, -1)},"items":[${parts.join(',')}]}`;
 }
 
+const COMMA = Buffer.from(',');
+const ITEMS_END = Buffer.from(']}');
+/** Bytes gathered per socket write when writing a list out (large enough for few syscalls, small enough to bound memory). */
+const LIST_CHUNK_BYTES = 256 * 1024;
+
+/** JSON bytes as a 200 response. */
+function sendJsonBytes(res: Response, body: Buffer): void {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', String(body.length));
+  res.end(body);
+}
+
+/**
+ * A list written as its envelope followed by each item's cached JSON bytes: nothing is encoded per
+ * item. Written in chunks, waiting for the socket between them, so a list costs about one chunk of
+ * extra memory however large it is (the items themselves are shared with the cache or the storage read).
+ */
+async function sendRawList(res: Response, list: RawList): Promise<void> {
+  const { items, ...envelope } = list;
+  const head = Buffer.from(`${JSON.stringify(envelope).slice(0, -1)},"items":[`);
+  let length = head.length + ITEMS_END.length + Math.max(0, items.length - 1);
+  for (const c of items) length += c.json.length;
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', String(length));
+  let parts: Buffer[] = [head];
+  let size = head.length;
+  for (let i = 0; i < items.length; i++) {
+    const json = items[i]!.json;
+    if (i > 0) {
+      parts.push(COMMA);
+      size += 1;
+    }
+    parts.push(json);
+    size += json.length;
+    if (size >= LIST_CHUNK_BYTES) {
+      const more = res.write(Buffer.concat(parts, size));
+      parts = [];
+      size = 0;
+      if (!more && !(await drained(res))) return;
+    }
+  }
+  parts.push(ITEMS_END);
+  res.end(Buffer.concat(parts, size + ITEMS_END.length));
+}
+
+/** Resolves true once the response takes more bytes, false if it closed first. */
+function drained(res: Response): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => (): void => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    res.once('drain', onDrain);
+    res.once('close', onClose);
+  });
+}
+
 /** kube's verb for a request (undefined: let the dispatcher refuse it). */
 function verbOf(method: string, r: Route): string | undefined {
   switch (method) {
@@ -240,10 +302,15 @@ export class ResourceHandler {
       const tableOk = !!this.strategyOf(r.rest)?.tablePrinter;
       const fmt = negotiateResponse(accept, tableOk);
       if (r.watch) return this.watch(req, res, r, ctx, query, fmt);
+      // JSON from a generic store: the cached bytes as they are, no object decoded or encoded.
+      const raw = fmt.type === 'json' && r.rest instanceof GenericStore ? r.rest : undefined;
       if (r.name !== undefined) {
-        const obj = await r.rest.get(ctx, r.name, { resourceVersion: q(query, 'resourceVersion') });
+        const getOpts = { resourceVersion: q(query, 'resourceVersion') };
+        if (raw) return sendJsonBytes(res, (await raw.getRaw(ctx, r.name, getOpts)).json);
+        const obj = await r.rest.get(ctx, r.name, getOpts);
         return this.send(res, 200, obj, fmt, [], r, query);
       }
+      if (raw) return sendRawList(res, await raw.listRaw(ctx, listOptions(query)));
       const list = await r.rest.list(ctx, listOptions(query));
       return this.send(res, 200, list, fmt, [], r, query);
     }

@@ -160,12 +160,13 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   const watchSource = (store: GenericStore): WatchSource => {
     let cache: WatchCache | undefined;
     let started: Promise<WatchCache> | undefined;
+    let running: WatchCache | undefined;
     const ensure = (): Promise<WatchCache> => {
       if (!started) {
         cache = new WatchCache({
           storage,
           prefix: store.root,
-          decode: (kv) => store.decode(kv),
+          decode: (kv) => store.decodeCached(kv),
           objectKind: { apiVersion: store.apiVersion, kind: store.info.kind },
           logger,
         });
@@ -173,7 +174,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
         caches.push(c);
         metrics.watchersOf(store.info.resource, () => c.watcherCount);
         started = c.start().then(
-          () => c,
+          () => (running = c),
           (err: unknown) => {
             started = undefined;
             throw interpretStorageError(err, 'watch', store.gr, '');
@@ -186,6 +187,8 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
       watch: async (o) => (await ensure()).watch(o),
       snapshot: async (keyPrefix) => (await ensure()).snapshot(keyPrefix),
       snapshotAtLeast: async (keyPrefix, revision) => (await ensure()).snapshotAtLeast(keyPrefix, revision),
+      getAtLeast: async (key, revision) => (await ensure()).getAtLeast(key, revision),
+      running: () => running,
     };
   };
 

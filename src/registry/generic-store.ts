@@ -7,11 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldError } from '../api/errors';
 import { ApiError, errors } from '../api/errors';
-import type { KubeList, KubeObject, StoredObject } from '../api/types';
+import type { KubeList, KubeObject, ListMeta, StoredObject } from '../api/types';
 import { isRecord } from '../api/types';
 import type { KeyValue, Storage } from '../storage/interface';
 import { isStorageError } from '../storage/errors';
-import type { ApiWatcher } from '../watch/types';
+import type { ApiWatcher, CacheReader, CacheSnapshot } from '../watch/types';
+import { cachedObjectDecoder, labelsOf, type AttrFilter, type CachedObject, type ObjectAttrs } from '../watch/cached-object';
 import type {
   DeleteOptions,
   DeleteResult,
@@ -53,14 +54,26 @@ export interface WatchSource {
   watch(o: {
     resourceVersion?: string;
     keyPrefix?: string;
-    filter?: (obj: KubeObject) => boolean;
+    filter?: AttrFilter;
     sendInitialEvents?: boolean;
     allowBookmarks?: boolean;
   }): ApiWatcher | Promise<ApiWatcher>;
   /** Objects for a resourceVersion="0" list (may be slightly stale, as kube's cache is). */
-  snapshot?(keyPrefix: string): Promise<{ items: KubeObject[]; resourceVersion: number }>;
+  snapshot?(keyPrefix: string): Promise<CacheSnapshot>;
   /** Objects under keyPrefix once the cache has reached `revision`. */
-  snapshotAtLeast?(keyPrefix: string, revision: number): Promise<{ items: KubeObject[]; resourceVersion: number }>;
+  snapshotAtLeast?(keyPrefix: string, revision: number): Promise<CacheSnapshot>;
+  /** The object at `key` once the cache has reached `revision` (undefined: absent). */
+  getAtLeast?(key: string, revision: number): Promise<CachedObject | undefined>;
+  /** The cache if it is running; never starts it. */
+  running?(): CacheReader | undefined;
+}
+
+/** A LIST whose items are cached objects (JSON bytes with resourceVersion), written out as they are. */
+export interface RawList {
+  apiVersion: string;
+  kind: string;
+  metadata: ListMeta;
+  items: CachedObject[];
 }
 
 export interface StoreDeps {
@@ -106,6 +119,7 @@ export class GenericStore implements RESTResource {
   protected readonly storage: Storage;
   private readonly logger: StoreLogger | undefined;
   private watchSourceInstance: WatchSource | undefined;
+  private cachedDecoder: ((kv: KeyValue) => CachedObject | undefined) | undefined;
   /** Revision of this process's last write to this resource (read-your-writes for cache lookups). */
   lastWriteRevision = 0;
 
@@ -197,26 +211,92 @@ export class GenericStore implements RESTResource {
 
   // ---------------------------------------------------------------- read
 
-  async get(ctx: RequestContext, name: string, _opts: GetOptions = {}): Promise<StoredObject> {
+  /** Stored bytes -> the cached form (JSON with resourceVersion, selector attributes); undefined if not an object of this resource. */
+  decodeCached(kv: KeyValue): CachedObject | undefined {
+    this.cachedDecoder ??= cachedObjectDecoder({
+      apiVersion: this.apiVersion,
+      kind: this.info.kind,
+      attrs: (obj) => this.attrsOf(obj),
+      invalid: (bad, reason) =>
+        this.logger?.warn(reason === 'undecodable' ? 'skipping undecodable value in storage' : 'skipping value that is not an object of this resource', { key: bad.key }),
+    });
+    return this.cachedDecoder(kv);
+  }
+
+  /** What selectors match against: labels and the strategy's selectable fields (kube's GetAttrs). */
+  attrsOf(obj: KubeObject): ObjectAttrs {
+    return { labels: labelsOf(obj), fields: this.strategy.fieldsOf(obj) };
+  }
+
+  /**
+   * A value read from storage in its cached form. When the running watch cache holds the same
+   * version of the key (same modRevision, hence the same bytes) its form is reused: that version was
+   * already proven to be an object of this resource, so nothing is decoded again.
+   */
+  private cachedFor(kv: KeyValue, cache: CacheReader | undefined): CachedObject | undefined {
+    const hit = cache?.peek(kv.key);
+    if (hit !== undefined && hit.revision === kv.modRevision) return hit;
+    return this.decodeCached(kv);
+  }
+
+  private runningCache(): CacheReader | undefined {
+    return this.deps.watchSource ? this.watchSource().running?.() : undefined;
+  }
+
+  async get(ctx: RequestContext, name: string, opts: GetOptions = {}): Promise<StoredObject> {
+    const c = await this.getRaw(ctx, name, opts);
+    const obj = c.decode() as StoredObject;
+    Object.defineProperty(obj, RAW_JSON, { value: c.json.toString('utf8'), enumerable: false });
+    return obj;
+  }
+
+  /**
+   * GET as the bytes to send. resourceVersion="0" is answered from the watch cache (kube's cacher
+   * does the same; it may be stale, but never older than this server's own last write to the
+   * resource); anything else is a consistent read from storage.
+   */
+  async getRaw(ctx: RequestContext, name: string, opts: GetOptions = {}): Promise<CachedObject> {
     const key = this.keyFor(ctx.namespace, name);
+    if (opts.resourceVersion === '0' && this.deps.watchSource) {
+      const source = this.watchSource();
+      if (source.getAtLeast) {
+        let hit: CachedObject | undefined;
+        try {
+          hit = await source.getAtLeast(key, this.lastWriteRevision);
+        } catch (err) {
+          this.fail(err, 'get', name);
+        }
+        if (hit === undefined) throw errors.notFound(this.gr, name);
+        return hit;
+      }
+    }
     let kv: KeyValue;
     try {
       kv = await this.storage.get(key);
     } catch (err) {
       this.fail(err, 'get', name);
     }
-    return this.withRaw(kv, this.decodeOrFail(kv, name));
+    const c = this.cachedFor(kv, this.runningCache());
+    if (!c) throw errors.internal(new Error(`stored object ${this.info.resource} "${name}" could not be decoded`));
+    return c;
   }
 
   /** The predicate a list or watch applies (400 on bad selectors, before any storage access). */
-  predicate(opts: { labelSelector?: string; fieldSelector?: string }): ((obj: KubeObject) => boolean) | undefined {
+  predicate(opts: { labelSelector?: string; fieldSelector?: string }): AttrFilter | undefined {
     const label = parseLabelSelector(opts.labelSelector);
     const field = parseFieldSelector(opts.fieldSelector, this.strategy.selectableFields);
     if (label.empty && field.empty) return undefined;
-    return (obj) => label.matches(obj.metadata?.labels) && field.matches(this.strategy.fieldsOf(obj));
+    return (a) => label.matches(a.labels) && field.matches(a.fields);
   }
 
+  /** LIST with every item decoded (fresh copies the caller may edit). */
   async list(ctx: RequestContext, opts: ListOptions = {}): Promise<KubeList> {
+    const raw = await this.listRaw(ctx, opts);
+    return { ...raw, items: raw.items.map((c) => c.decode()) };
+  }
+
+  /** LIST as cached objects: nothing is decoded for items the watch cache already holds. */
+  async listRaw(ctx: RequestContext, opts: ListOptions = {}): Promise<RawList> {
     const pred = this.predicate(opts);
     const prefix = this.listPrefix(ctx.namespace);
     const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : 0;
@@ -241,6 +321,7 @@ export class GenericStore implements RESTResource {
       rv = Number(rvText);
       if (!/^\d+$/.test(rvText) || !Number.isSafeInteger(rv)) throw errors.badRequest(`invalid resource version: ${rvText}`);
     }
+    const fromCache = (snap: CacheSnapshot): RawList => this.listResult(pred ? snap.items.filter((c) => pred(c.attrs)) : snap.items, snap.resourceVersion);
 
     let atRevision: number | undefined;
     let after: string | undefined;
@@ -257,19 +338,29 @@ export class GenericStore implements RESTResource {
     } else if (rvText === '0' && limit === 0 && this.deps.watchSource) {
       // "Any" semantics: the watch cache's state is good enough (kube serves these from its cacher).
       const snap = await this.watchSource().snapshot?.(prefix);
-      if (snap) return this.listResult(snap.items.filter((o) => !pred || pred(o)), snap.resourceVersion);
+      if (snap) return fromCache(snap);
     } else if (rv > 0) {
       // NotOlderThan N (or a plain RV=N list): the cache serves it once it has caught up with N,
       // never from an older state (504 "Too large resource version" when storage has not reached N).
       const source = limit === 0 && this.deps.watchSource ? this.watchSource() : undefined;
-      if (source?.snapshotAtLeast) {
-        const snap = await source.snapshotAtLeast(prefix, rv);
-        return this.listResult(snap.items.filter((o) => !pred || pred(o)), snap.resourceVersion);
-      }
+      if (source?.snapshotAtLeast) return fromCache(await source.snapshotAtLeast(prefix, rv));
       await this.waitForRevision(rv);
     }
 
-    const items: StoredObject[] = [];
+    const cache = this.runningCache();
+    if (rvText === '' && !continuing && limit === 0 && cache !== undefined) {
+      // Consistent read from the cache (kube's ConsistentListFromCache): only when the cache is
+      // proven to have every change up to storage's current revision; otherwise storage is read.
+      let current: number;
+      try {
+        current = await this.storage.currentRevision();
+      } catch (err) {
+        throw interpretStorageError(err, 'list', this.gr, '');
+      }
+      if (cache.resourceVersion >= current) return fromCache(cache.snapshot(prefix));
+    }
+
+    const items: CachedObject[] = [];
     let revision = 0;
     let more = false;
     let lastKey: string | undefined;
@@ -292,8 +383,8 @@ export class GenericStore implements RESTResource {
       for (const kv of res.items) {
         consumed++;
         lastKey = kv.key;
-        const obj = this.decode(kv);
-        if (obj && (!pred || pred(obj))) items.push(this.withRaw(kv, obj));
+        const c = this.cachedFor(kv, cache);
+        if (c && (!pred || pred(c.attrs))) items.push(c);
         if (limit > 0 && items.length >= limit) break;
       }
       const leftInPage = res.items.length - consumed;
@@ -313,7 +404,7 @@ export class GenericStore implements RESTResource {
     return list;
   }
 
-  private listResult(items: KubeObject[], revision: number): KubeList {
+  private listResult(items: CachedObject[], revision: number): RawList {
     return { apiVersion: this.apiVersion, kind: this.info.listKind, metadata: { resourceVersion: String(revision) }, items };
   }
 

@@ -147,9 +147,8 @@ export class Registry {
     if (!this.opts.watchSource) return undefined;
     try {
       const source = this.namespaces.watchSource();
-      if (!source.snapshotAtLeast) return undefined;
-      const snap = await source.snapshotAtLeast(this.namespaces.keyFor('', ns), this.namespaces.lastWriteRevision);
-      return snap.items.find((o) => o.metadata?.name === ns);
+      if (!source.getAtLeast) return undefined;
+      return (await source.getAtLeast(this.namespaces.keyFor('', ns), this.namespaces.lastWriteRevision))?.decode();
     } catch {
       return undefined;
     }

@@ -6,12 +6,12 @@
  * `bufferLimit` events behind, at which point it is terminated with an ERROR event (never trimmed:
  * a gap would silently corrupt the client's cache).
  */
-import type { KubeObject } from '../api/types';
 import type { WatchEvent, WatchStream } from '../storage/interface';
 import type { ApiWatchEvent, ApiWatcher } from './types';
 import type { RingBuffer } from './ring-buffer';
 import type { HistoryEntry } from './history-entry';
-import { bookmarkEvent, errorEvent, tooOldResourceVersion } from './event-encoding';
+import { CachedEvent, bookmarkEvent, errorEvent, tooOldResourceVersion } from './event-encoding';
+import type { AttrFilter, CachedObject } from './cached-object';
 import { isStorageError } from '../storage/errors';
 
 /** What a watcher needs from its cache. */
@@ -31,7 +31,7 @@ export interface WatcherHost {
 
 export interface CacheWatcherOptions {
   keyPrefix: string;
-  filter?: (obj: KubeObject) => boolean;
+  filter?: AttrFilter;
   allowBookmarks: boolean;
   bookmarkIntervalMs: number;
   bufferLimit: number;
@@ -57,7 +57,7 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
   private minRevision: number;
   /** Revision of the last entry looked at, for bookmarks and error messages. */
   private lastRevision: number;
-  private initial: readonly KubeObject[] | null = null;
+  private initial: readonly CachedObject[] | null = null;
   private initialIndex = 0;
   private endBookmark: number | null = null;
   private bookmarkDue = false;
@@ -116,7 +116,7 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
   }
 
   /** Replace the start point (used by prepare steps, before anything was delivered). */
-  resetStart(cursor: number, minRevision: number, initial: readonly KubeObject[] | null, endBookmark: boolean): void {
+  resetStart(cursor: number, minRevision: number, initial: readonly CachedObject[] | null, endBookmark: boolean): void {
     this.cursor = cursor;
     this.startSeq = cursor;
     this.minRevision = minRevision;
@@ -227,7 +227,7 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
     if (this.initial !== null) {
       while (this.initialIndex < this.initial.length) {
         const obj = this.initial[this.initialIndex++]!;
-        if (filter === undefined || filter(obj)) return { type: 'ADDED', object: obj };
+        if (filter === undefined || filter(obj.attrs)) return new CachedEvent('ADDED', obj);
       }
       this.initial = null;
     }

@@ -2,15 +2,52 @@
  * Wire encoding of watch events, done once per event for all watchers.
  *
  * The watch cache hands the same ApiWatchEvent object to every watcher that sees it unchanged, so a
- * WeakMap keyed by the event caches its JSON line: N watchers cost one JSON.stringify (kube saw a
- * real CPU and allocation win from the same trick, kubernetes#81914). Entries vanish with the event.
+ * WeakMap keyed by the event caches its JSON line: N watchers cost one encoding (kube saw a real
+ * CPU and allocation win from the same trick, kubernetes#81914). Entries vanish with the event.
+ * Events of cached objects are not even stringified: their line is the object's stored JSON bytes
+ * between a fixed prefix and suffix.
  */
 import type { ApiWatchEvent } from './types';
 import type { KubeObject } from '../api/types';
 import { errors, isApiError, type ApiError } from '../api/errors';
 import { isStorageError } from '../storage/errors';
+import type { CachedObject } from './cached-object';
+
+export type ObjectEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * A watch event about a cached object. `object` decodes the JSON on first use and keeps that copy
+ * for every consumer of this event (consumers treat event objects as read-only); `forget` drops it.
+ */
+export class CachedEvent implements ApiWatchEvent {
+  private decoded: KubeObject | undefined;
+
+  constructor(
+    readonly type: ObjectEventType,
+    readonly item: CachedObject,
+  ) {}
+
+  get object(): KubeObject {
+    return (this.decoded ??= this.item.decode());
+  }
+
+  /** Release the decoded copy, if any (it is rebuilt on demand). */
+  forget(): void {
+    this.decoded = undefined;
+  }
+
+  toJSON(): { type: ObjectEventType; object: KubeObject } {
+    return { type: this.type, object: this.object };
+  }
+}
 
 const lines = new WeakMap<ApiWatchEvent, Buffer>();
+const PREFIX: Record<ObjectEventType, Buffer> = {
+  ADDED: Buffer.from('{"type":"ADDED","object":'),
+  MODIFIED: Buffer.from('{"type":"MODIFIED","object":'),
+  DELETED: Buffer.from('{"type":"DELETED","object":'),
+};
+const SUFFIX = Buffer.from('}\n');
 
 /**
  * `{"type":...,"object":...}\n` as UTF-8 bytes, cached per event object. Bytes rather than a
@@ -19,15 +56,19 @@ const lines = new WeakMap<ApiWatchEvent, Buffer>();
 export function eventBytes(ev: ApiWatchEvent): Buffer {
   let line = lines.get(ev);
   if (line === undefined) {
-    line = Buffer.from(JSON.stringify(ev) + '\n');
+    line =
+      ev instanceof CachedEvent
+        ? Buffer.concat([PREFIX[ev.type], ev.item.json, SUFFIX], PREFIX[ev.type].length + ev.item.json.length + SUFFIX.length)
+        : Buffer.from(JSON.stringify(ev) + '\n');
     lines.set(ev, line);
   }
   return line;
 }
 
-/** Drop a cached line (the watch cache does this once an event is old, to bound memory). */
+/** Drop a cached line and decoded object (the watch cache does this once an event is old, to bound memory). */
 export function forgetEventBytes(ev: ApiWatchEvent): void {
   lines.delete(ev);
+  if (ev instanceof CachedEvent) ev.forget();
 }
 
 /** The same line as a string. */

@@ -5,32 +5,32 @@
  * start matching a selector; DELETED when it stops matching) are built once, lazily, and then
  * shared, so their JSON lines are cached once too.
  */
-import type { KubeObject } from '../api/types';
 import type { ApiWatchEvent } from './types';
-import { forgetEventBytes } from './event-encoding';
+import { CachedEvent, forgetEventBytes, type ObjectEventType } from './event-encoding';
+import type { AttrFilter, CachedObject } from './cached-object';
 
-export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+export type ChangeType = ObjectEventType;
 
 export class HistoryEntry {
   /** When the cache applied this change (clock ms), for the history's age bound. */
   appliedAt = 0;
-  private addedView?: ApiWatchEvent;
-  private deletedView?: ApiWatchEvent;
-  readonly event: ApiWatchEvent;
+  private addedView?: CachedEvent;
+  private deletedView?: CachedEvent;
+  readonly event: CachedEvent;
 
   constructor(
     readonly revision: number,
     readonly key: string,
     readonly type: ChangeType,
     /** New state; for DELETED the last state, with resourceVersion = the delete's revision. */
-    readonly object: KubeObject,
+    readonly object: CachedObject,
     /** The cached state before this change (undefined for a create, or when it was unknown). */
-    readonly prevObject: KubeObject | undefined,
+    readonly prevObject: CachedObject | undefined,
   ) {
-    this.event = { type, object };
+    this.event = new CachedEvent(type, object);
   }
 
-  /** Release the cached wire encodings of this entry's views (they are rebuilt on demand). */
+  /** Release the cached wire encodings (and decoded copies) of this entry's views (rebuilt on demand). */
   forgetEncodings(): void {
     forgetEventBytes(this.event);
     if (this.addedView) forgetEventBytes(this.addedView);
@@ -42,19 +42,14 @@ export class HistoryEntry {
    * nothing. Mirrors kube's cacheWatcher: an update that makes the object stop matching is a
    * DELETED of the previous state (stamped with this revision), one that makes it match is ADDED.
    */
-  viewFor(filter: ((obj: KubeObject) => boolean) | undefined): ApiWatchEvent | undefined {
+  viewFor(filter: AttrFilter | undefined): ApiWatchEvent | undefined {
     if (filter === undefined) return this.event;
-    if (this.type !== 'MODIFIED') return filter(this.object) ? this.event : undefined;
-    const now = filter(this.object);
-    const before = this.prevObject !== undefined && filter(this.prevObject);
+    if (this.type !== 'MODIFIED') return filter(this.object.attrs) ? this.event : undefined;
+    const now = filter(this.object.attrs);
+    const before = this.prevObject !== undefined && filter(this.prevObject.attrs);
     if (now && before) return this.event;
-    if (now) return (this.addedView ??= { type: 'ADDED', object: this.object });
-    if (before) return (this.deletedView ??= { type: 'DELETED', object: withResourceVersion(this.prevObject!, this.revision) });
+    if (now) return (this.addedView ??= new CachedEvent('ADDED', this.object));
+    if (before) return (this.deletedView ??= new CachedEvent('DELETED', this.prevObject!.withRevision(this.revision)));
     return undefined;
   }
-}
-
-/** A shallow copy with metadata.resourceVersion replaced (the cached object itself is shared and never mutated). */
-export function withResourceVersion(obj: KubeObject, revision: number): KubeObject {
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
 }

@@ -1,26 +1,26 @@
 /**
- * The watch cache's current state: decoded objects by storage key.
+ * The watch cache's current state: cached objects (JSON bytes plus selector attributes) by storage key.
  *
  * Lists from the cache must come out in key order (as storage lists do), and namespace-scoped
  * watches and lists only want one key range; a lazily rebuilt sorted key array serves both with a
  * binary search instead of a scan. Updates do not change the key set, so the common write path
  * never invalidates it.
  */
-import type { KubeObject } from '../api/types';
+import type { CachedObject } from './cached-object';
 
 export class ObjectStore {
-  private readonly byKey = new Map<string, KubeObject>();
+  private readonly byKey = new Map<string, CachedObject>();
   private sorted: string[] | null = [];
 
   get size(): number {
     return this.byKey.size;
   }
 
-  get(key: string): KubeObject | undefined {
+  get(key: string): CachedObject | undefined {
     return this.byKey.get(key);
   }
 
-  set(key: string, obj: KubeObject): void {
+  set(key: string, obj: CachedObject): void {
     if (!this.byKey.has(key)) this.sorted = null;
     this.byKey.set(key, obj);
   }
@@ -35,9 +35,9 @@ export class ObjectStore {
   }
 
   /** Keys and their objects under `prefix`, in key order. */
-  entries(prefix: string): Array<[string, KubeObject]> {
+  entries(prefix: string): Array<[string, CachedObject]> {
     const keys = this.sortedKeys();
-    const out: Array<[string, KubeObject]> = [];
+    const out: Array<[string, CachedObject]> = [];
     for (let i = lowerBound(keys, prefix); i < keys.length; i++) {
       const key = keys[i]!;
       if (!key.startsWith(prefix)) break;
@@ -47,9 +47,9 @@ export class ObjectStore {
   }
 
   /** The objects under `prefix`, in key order. */
-  values(prefix: string): KubeObject[] {
+  values(prefix: string): CachedObject[] {
     const keys = this.sortedKeys();
-    const out: KubeObject[] = [];
+    const out: CachedObject[] = [];
     for (let i = lowerBound(keys, prefix); i < keys.length; i++) {
       const key = keys[i]!;
       if (!key.startsWith(prefix)) break;
@@ -59,7 +59,7 @@ export class ObjectStore {
   }
 
   /** key -> object, for comparisons against a storage list (freshness checks). */
-  raw(): ReadonlyMap<string, KubeObject> {
+  raw(): ReadonlyMap<string, CachedObject> {
     return this.byKey;
   }
 

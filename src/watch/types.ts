@@ -3,6 +3,7 @@
  */
 import type { KubeObject } from '../api/types';
 import type { Status } from '../api/errors';
+import type { CachedObject } from './cached-object';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
@@ -20,4 +21,19 @@ export interface ApiWatchEvent {
 export interface ApiWatcher extends AsyncIterable<ApiWatchEvent> {
   /** Stop and release every resource held for this watcher. Idempotent. */
   close(): void;
+}
+
+/** The cache's state at one moment: objects under a key prefix, in key order, and their revision. */
+export interface CacheSnapshot {
+  items: CachedObject[];
+  resourceVersion: number;
+}
+
+/** Synchronous reads of a running watch cache. */
+export interface CacheReader {
+  /** The revision the cached state is known to be at. */
+  readonly resourceVersion: number;
+  /** The cached object at `key` (its `revision` says which version), if any. */
+  peek(key: string): CachedObject | undefined;
+  snapshot(keyPrefix: string): CacheSnapshot;
 }

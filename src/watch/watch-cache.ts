@@ -12,15 +12,15 @@
  * current-revision read plus, when the prefix is idle, a list compared against the cache
  * (storage-notes.md §5: do not rely on etcd progress notifications on 3.4.23).
  */
-import type { KubeObject } from '../api/types';
 import type { KeyValue, Storage, WatchEvent, WatchStream } from '../storage/interface';
 import { isStorageError } from '../storage/errors';
 import { errors } from '../api/errors';
 import { log } from '../util/log';
-import type { ApiWatcher } from './types';
+import type { ApiWatcher, CacheReader, CacheSnapshot } from './types';
 import { RingBuffer } from './ring-buffer';
 import { ObjectStore } from './object-store';
-import { HistoryEntry, withResourceVersion, type ChangeType } from './history-entry';
+import { HistoryEntry, type ChangeType } from './history-entry';
+import type { AttrFilter, CachedObject } from './cached-object';
 import { CacheWatcher, type WatcherHost } from './cache-watcher';
 import { errorEvent, tooOldResourceVersion } from './event-encoding';
 
@@ -33,8 +33,11 @@ export interface WatchCacheOptions {
   storage: Storage;
   /** Storage key prefix of the resource, e.g. "/registry/pods/". */
   prefix: string;
-  /** Stored bytes -> object with metadata.resourceVersion = kv.modRevision; undefined = corrupt (logged, skipped). */
-  decode: (kv: KeyValue) => KubeObject | undefined;
+  /**
+   * Stored bytes -> the cached form (JSON with metadata.resourceVersion = kv.modRevision, plus
+   * selector attributes); undefined = not an object of this resource (logged, skipped).
+   */
+  decode: (kv: KeyValue) => CachedObject | undefined;
   /** Changes kept for resuming watchers (kube: up to 102,400 events / 75 s). */
   historySize?: number;
   /**
@@ -44,7 +47,7 @@ export interface WatchCacheOptions {
   historyMaxAgeMs?: number;
   /** Events a watcher may fall behind before it is closed with an ERROR. */
   bufferPerWatcher?: number;
-  /** kind/apiVersion stamped on BOOKMARK objects (else taken from a cached object). */
+  /** kind/apiVersion stamped on BOOKMARK objects. */
   objectKind?: { apiVersion: string; kind: string };
   /**
    * Resume watches older than the ring from storage's history (default true), so a restarted
@@ -64,17 +67,13 @@ export interface CacheWatchOptions {
   resourceVersion?: string;
   /** Only keys under this prefix (e.g. one namespace); defaults to the whole resource. */
   keyPrefix?: string;
-  filter?: (obj: KubeObject) => boolean;
+  filter?: AttrFilter;
   sendInitialEvents?: boolean;
   allowBookmarks?: boolean;
   /** kube sends bookmarks about once a minute. */
   bookmarkIntervalMs?: number;
 }
 
-export interface CacheSnapshot {
-  items: KubeObject[];
-  resourceVersion: number;
-}
 
 const DEFAULT_HISTORY = 10_000;
 const DEFAULT_BUFFER = 1_000;
@@ -87,7 +86,9 @@ const MAX_BACKOFF_MS = 2_000;
  */
 const ENCODED_WINDOW = 1024;
 
-export class WatchCache implements WatcherHost {
+export type { CacheSnapshot } from './types';
+
+export class WatchCache implements WatcherHost, CacheReader {
   readonly ring: RingBuffer<HistoryEntry>;
   historyStart = 0;
   /** Revision of the last change applied (or of the last (re)list). */
@@ -110,8 +111,8 @@ export class WatchCache implements WatcherHost {
   private readonly bufferPerWatcher: number;
   private readonly logger: WatchCacheLogger;
   private readonly now: () => number;
-  private kindHint: { apiVersion?: string; kind?: string } = {};
-  private lastSnapshot: { prefix: string; seq: number; rv: number; items: readonly KubeObject[] } | null = null;
+  private readonly kindHint: { apiVersion?: string; kind?: string };
+  private lastSnapshot: { prefix: string; seq: number; rv: number; items: readonly CachedObject[] } | null = null;
   /** Keys whose latest value did not decode, with its revision (they count in freshness compares). */
   private readonly undecodable = new Map<string, number>();
 
@@ -125,7 +126,7 @@ export class WatchCache implements WatcherHost {
     };
     const clock = opts.clock;
     this.now = clock ? () => clock.now() : Date.now;
-    if (opts.objectKind) this.kindHint = opts.objectKind;
+    this.kindHint = opts.objectKind ?? {};
   }
 
   get objectKind(): { apiVersion?: string; kind?: string } {
@@ -184,11 +185,16 @@ export class WatchCache implements WatcherHost {
     return { items: this.store.values(keyPrefix), resourceVersion: this.resourceVersion };
   }
 
+  /** The cached object at `key`, if the cache holds one (its `revision` says which version). */
+  peek(key: string): CachedObject | undefined {
+    return this.store.get(key);
+  }
+
   /**
    * The initial-events array for a new watcher. Watchers that start together (an informer fleet
    * reconnecting) share one array while nothing changed, instead of one copy of the state each.
    */
-  private sharedSnapshot(keyPrefix: string): readonly KubeObject[] {
+  private sharedSnapshot(keyPrefix: string): readonly CachedObject[] {
     const s = this.lastSnapshot;
     if (s !== null && s.prefix === keyPrefix && s.seq === this.ring.headSeq && s.rv === this.resourceVersion) return s.items;
     const items = this.store.values(keyPrefix);
@@ -226,6 +232,17 @@ export class WatchCache implements WatcherHost {
       await this.waitUntilFresh(rv, Math.max(0, deadline - this.now()));
       const s = this.snapshot(keyPrefix);
       if (s.resourceVersion >= rv) return s;
+      await this.nextProgress(10);
+    }
+  }
+
+  /** The object at `key` once the cache has reached `rv` (undefined: absent at that state). */
+  async getAtLeast(key: string, rv: number, timeoutMs: number = this.opts.futureRevisionTimeoutMs ?? 3000): Promise<CachedObject | undefined> {
+    const deadline = this.now() + timeoutMs;
+    for (;;) {
+      if (this.resourceVersion >= rv) return this.store.get(key);
+      await this.waitUntilFresh(rv, Math.max(0, deadline - this.now()));
+      if (this.resourceVersion >= rv) return this.store.get(key);
       await this.nextProgress(10);
     }
   }
@@ -430,7 +447,7 @@ export class WatchCache implements WatcherHost {
       type = 'DELETED';
       this.store.delete(ev.key);
       this.undecodable.delete(ev.key);
-      if (obj === undefined && prev !== undefined) obj = withResourceVersion(prev, ev.modRevision);
+      if (obj === undefined && prev !== undefined) obj = prev.withRevision(ev.modRevision);
     } else {
       type = ev.isCreate ? 'ADDED' : 'MODIFIED';
       if (obj === undefined) {
@@ -475,8 +492,8 @@ export class WatchCache implements WatcherHost {
     this.wakeProgress();
   }
 
-  private decodeSafe(kv: KeyValue): KubeObject | undefined {
-    let obj: KubeObject | undefined;
+  private decodeSafe(kv: KeyValue): CachedObject | undefined {
+    let obj: CachedObject | undefined;
     try {
       obj = this.opts.decode(kv);
     } catch (err) {
@@ -487,7 +504,6 @@ export class WatchCache implements WatcherHost {
       this.logger.warn('watch cache: skipping undecodable value', { key: kv.key, revision: kv.modRevision });
       return undefined;
     }
-    if (this.kindHint.kind === undefined && obj.kind !== undefined) this.kindHint = { apiVersion: obj.apiVersion, kind: obj.kind };
     return obj;
   }
 
@@ -513,7 +529,7 @@ export class WatchCache implements WatcherHost {
     const current = this.store.raw();
     if (current.size + this.undecodable.size !== mods.size) return false;
     for (const [key, obj] of current) {
-      if (mods.get(key) !== Number(obj.metadata?.resourceVersion)) return false;
+      if (mods.get(key) !== obj.revision) return false;
     }
     for (const [key, rev] of this.undecodable) {
       if (mods.get(key) !== rev) return false;

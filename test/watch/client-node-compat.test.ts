@@ -42,7 +42,7 @@ beforeAll(async () => {
     }
     const snap = cache.snapshot(`${prefix}ns/`);
     res.setHeader('Content-Type', 'application/json');
-    res.end(JSON.stringify({ apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(snap.resourceVersion) }, items: snap.items }));
+    res.end(JSON.stringify({ apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(snap.resourceVersion) }, items: snap.items.map((c) => c.decode()) }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -12,6 +12,7 @@ import { SqliteStorage } from '../../src/storage/sqlite-storage';
 import { EtcdStorage } from '../../src/storage/etcd-storage';
 import { startEtcd, type EtcdProcess } from '../helpers/etcd-process';
 import { WatchCache, type WatchCacheOptions } from '../../src/watch/watch-cache';
+import { cachedObjectDecoder, type ObjectAttrs } from '../../src/watch/cached-object';
 
 export interface Backend {
   storage: Storage;
@@ -61,8 +62,16 @@ export function decode(kv: KeyValue): KubeObject | undefined {
 
 export const quietLogger = { info: (): void => undefined, warn: (): void => undefined };
 
+/** The cached form the API server's watch cache keeps, for test pods. */
+export const cachedDecode = cachedObjectDecoder({ apiVersion: 'v1', kind: 'Pod' });
+
+/** A filter's view of a decoded object: its labels (the tests' pods have no selectable fields). */
+export function attrsOf(o: KubeObject): ObjectAttrs {
+  return { labels: o.metadata?.labels ?? {}, fields: {} };
+}
+
 export function newCache(storage: Storage, prefix: string, extra: Partial<WatchCacheOptions> = {}): WatchCache {
-  return new WatchCache({ storage, prefix, decode, logger: quietLogger, objectKind: { apiVersion: 'v1', kind: 'Pod' }, ...extra });
+  return new WatchCache({ storage, prefix, decode: cachedDecode, logger: quietLogger, objectKind: { apiVersion: 'v1', kind: 'Pod' }, ...extra });
 }
 
 export function pod(ns: string, name: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}): Buffer {

@@ -128,7 +128,7 @@ test('when history was compacted during the partition, the cache re-lists and it
   // The re-listed cache holds storage's state, and new watchers work from it.
   expect(await eventually(() => c.resourceVersion >= during.modRevision, 10_000)).toBe(true);
   const list = await direct.list(prefix);
-  expect(c.snapshot(prefix).items.map((o: KubeObject) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)).toEqual(
+  expect(c.snapshot(prefix).items.map((c) => c.decode()).map((o: KubeObject) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)).toEqual(
     list.items.map((kv) => `${kv.key.slice(prefix.length + 3)}@${kv.modRevision}`),
   );
   const fresh = c.watch({ resourceVersion: String(c.resourceVersion) });

@@ -8,8 +8,10 @@ import type { KubeObject } from '../../src/api/types';
 import type { Status } from '../../src/api/errors';
 import type { ApiWatchEvent, ApiWatcher } from '../../src/watch/types';
 import type { WatchCache } from '../../src/watch/watch-cache';
+import type { AttrFilter, ObjectAttrs } from '../../src/watch/cached-object';
 import {
   BACKENDS,
+  attrsOf,
   decode,
   eventually,
   freshPrefix,
@@ -27,7 +29,8 @@ import {
 const labelsOf = (o: KubeObject): Record<string, string> => o.metadata?.labels ?? {};
 
 /** What kube's cacheWatcher sends for `filter`, computed from the raw history (transitions included). */
-function expectedFiltered(history: WatchEvent[], afterRv: number, filter: (o: KubeObject) => boolean): string[] {
+function expectedFiltered(history: WatchEvent[], afterRv: number, attrFilter: AttrFilter): string[] {
+  const filter = (o: KubeObject): boolean => attrFilter(attrsOf(o));
   const state = new Map<string, KubeObject>();
   const out: string[] = [];
   for (const e of history) {
@@ -135,7 +138,7 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     const cache = await started(prefix);
     const startRev = await storage.currentRevision();
     const raw = storage.watch(prefix, startRev);
-    const isProd = (o: KubeObject): boolean => labelsOf(o).env === 'prod';
+    const isProd = (a: ObjectAttrs): boolean => a.labels?.env === 'prod';
     const w = cache.watch({ resourceVersion: String(startRev), filter: isProd });
 
     const a = await storage.create(`${prefix}ns/a`, pod('ns', 'a', { env: 'dev' }));
@@ -166,7 +169,7 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     await storage.create(`${prefix}two/x`, pod('two', 'x'));
     const cache = await started(prefix);
     const snap = cache.snapshot(`${prefix}one/`);
-    expect(snap.items.map((o) => o.metadata?.name)).toEqual(['a', 'b', 'c']);
+    expect(snap.items.map((o) => o.decode().metadata?.name)).toEqual(['a', 'b', 'c']);
     expect(snap.resourceVersion).toBe(await storage.currentRevision());
 
     const w = cache.watch({ resourceVersion: String(snap.resourceVersion), keyPrefix: `${prefix}one/` });
@@ -203,7 +206,7 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     const cache = await started(prefix, { historySize: 10 });
     const rv0 = cache.resourceVersion;
     const raw = storage.watch(prefix, rv0);
-    const isEven = (o: KubeObject): boolean => Number(labelsOf(o).n) % 2 === 0;
+    const isEven = (a: ObjectAttrs): boolean => Number(a.labels?.n) % 2 === 0;
     let prev = await storage.create(`${prefix}ns/flip`, pod('ns', 'flip', { n: '0' }));
     for (let i = 0; i < 30; i++) {
       await storage.create(`${prefix}ns/p${i}`, pod('ns', `p${i}`, { n: String(i) }));
@@ -314,7 +317,7 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
 
     // A NotOlderThan snapshot at that revision is proven fresh although this prefix never saw it.
     const snap = await cache.snapshotAtLeast(prefix, elsewhere.modRevision + 1, 2000);
-    expect(snap.items.map((o) => o.metadata?.name)).toEqual(['a']);
+    expect(snap.items.map((o) => o.decode().metadata?.name)).toEqual(['a']);
 
     const ahead = (await storage.currentRevision()) + 1000;
     const future = cache.watch({ resourceVersion: String(ahead) });
@@ -384,7 +387,7 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     await storage.create(`${prefix}ns/bad`, Buffer.from('{not json'));
     const good = await storage.create(`${prefix}ns/good`, pod('ns', 'good'));
     expect((await take(w, 1)).map(summarize)).toEqual([`ADDED ns/good@${good.modRevision}`]);
-    expect(cache.snapshot(prefix).items.map((o) => o.metadata?.name)).toEqual(['good']);
+    expect(cache.snapshot(prefix).items.map((o) => o.decode().metadata?.name)).toEqual(['good']);
     w.close();
   });
 

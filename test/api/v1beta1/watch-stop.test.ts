@@ -46,7 +46,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'km-v1beta1-stop-'));
   storage = SqliteStorage.open({ dataDir: dir, synchronous: 'NORMAL' });
   const watchSource = (store: GenericStore): WatchSource => {
-    const cache = new WatchCache({ storage, prefix: store.root, decode: (kv) => store.decode(kv), bufferPerWatcher: BUFFER });
+    const cache = new WatchCache({ storage, prefix: store.root, decode: (kv) => store.decodeCached(kv), bufferPerWatcher: BUFFER });
     caches.push(cache);
     const started = cache.start();
     return {
