@@ -21,7 +21,6 @@ import { runInNewContext } from 'node:vm';
 import { Etcd3, type Watcher } from 'etcd3';
 import { etcdClientOptions } from '../src/storage/etcd-client';
 import { EtcdStorage } from '../src/storage/etcd-storage';
-import type { KeyValue } from '../src/storage/interface';
 import type { KubeObject } from '../src/api/types';
 import type { ApiWatcher } from '../src/watch/types';
 import { WatchCache } from '../src/watch/watch-cache';
