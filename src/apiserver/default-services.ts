@@ -2,14 +2,15 @@
  * The services the API server maintains for itself in `default`, as the 2015 master did:
  * `kubernetes` (port 443) and the read-only `kubernetes-ro` (port 80), with cluster IPs from the
  * portal net (`.2` and `.1` in the seed's 10.10.10.0/24, as kube's master reserved them) and
- * Endpoints pointing at the API server's own address and port. Reconciled at start-up and
- * periodically: a deleted or altered one comes back.
+ * Endpoints listing every live API server (master leases, as kube's lease reconciler does).
+ * Reconciled at start-up and periodically: a deleted or altered one comes back.
  */
 import type { KubeObject } from '../api/types';
 import type { RESTResource, RequestContext } from '../registry/rest';
 import { isApiError } from '../api/errors';
 import { intToIp, parseCidr } from '../allocator/service-allocators';
 import { log } from '../util/log';
+import type { MasterAddress, MasterLeases } from './master-leases';
 
 export interface DefaultServicesOptions {
   services: RESTResource;
@@ -19,6 +20,8 @@ export interface DefaultServicesOptions {
   /** Address and port clients reach this API server on. */
   advertiseAddress: string;
   port: number;
+  /** The API servers' leases in shared storage: the endpoints list every server holding one. */
+  leases: MasterLeases;
 }
 
 interface Wanted {
@@ -45,7 +48,8 @@ function conflictOrExists(err: unknown): boolean {
 }
 
 /** Creates or repairs the default services and their endpoints; safe to call repeatedly. */
-export async function reconcileDefaultServices(o: DefaultServicesOptions): Promise<void> {
+export async function reconcileDefaultServices(o: DefaultServicesOptions, masters?: readonly MasterAddress[]): Promise<void> {
+  masters ??= await liveMasters(o);
   const base = o.serviceClusterIpRange ? parseCidr(o.serviceClusterIpRange).base : undefined;
   for (const w of WANTED) {
     let svc: KubeObject | undefined;
@@ -73,7 +77,7 @@ export async function reconcileDefaultServices(o: DefaultServicesOptions): Promi
         }
       }
     }
-    const subsets = [{ addresses: [{ ip: o.advertiseAddress }], ports: [{ name: w.portName, port: o.port, protocol: 'TCP' }] }];
+    const subsets = endpointSubsets(masters, w.portName);
     let ep: KubeObject | undefined;
     try {
       ep = await o.endpoints.get(ctx, w.name, {});
@@ -86,27 +90,65 @@ export async function reconcileDefaultServices(o: DefaultServicesOptions): Promi
       } catch (err) {
         if (!conflictOrExists(err)) throw err;
       }
-    } else if (!JSON.stringify(ep['subsets'] ?? []).includes(`"ip":"${o.advertiseAddress}"`)) {
-      // Only when our address is missing: several API servers sharing storage don't flap the
-      // object between their addresses (the first one listed stays; kube uses a lease reconciler).
+    } else if (JSON.stringify(ep['subsets'] ?? []) !== JSON.stringify(subsets)) {
+      // Conditional on the version read: if another API server rewrote it meanwhile, its view wins
+      // this round and the next pass re-checks.
       try {
         await o.endpoints.update(ctx, w.name, { ...ep, subsets }, write);
       } catch (err) {
-        if (!conflictOrExists(err)) throw err; // another API server won: next pass re-checks
+        if (!conflictOrExists(err)) throw err;
       }
     }
   }
 }
 
-/** Reconcile now and every `intervalMs`; returns a stop function. Failures are logged and retried. */
-export function maintainDefaultServices(o: DefaultServicesOptions, intervalMs = 10_000): () => void {
+/** One subset per serving port (servers on one host differ by port), addresses sorted. */
+export function endpointSubsets(masters: readonly MasterAddress[], portName: string): Array<Record<string, unknown>> {
+  const byPort = new Map<number, string[]>();
+  for (const m of masters) {
+    const ips = byPort.get(m.port) ?? [];
+    if (!ips.includes(m.address)) ips.push(m.address);
+    byPort.set(m.port, ips);
+  }
+  return [...byPort.keys()]
+    .sort((a, b) => a - b)
+    .map((port) => ({ addresses: byPort.get(port)!.sort().map((ip) => ({ ip })), ports: [{ name: portName, port, protocol: 'TCP' }] }));
+}
+
+/** Renew this server's lease and list the live servers (this one always included). */
+async function liveMasters(o: DefaultServicesOptions): Promise<MasterAddress[]> {
+  const self = { address: o.advertiseAddress, port: o.port };
+  await o.leases.renew(self);
+  const live = await o.leases.live();
+  if (!live.some((m) => m.address === self.address && m.port === self.port)) live.push(self);
+  return live;
+}
+
+/**
+ * Reconcile now and every `intervalMs`. Failures are logged and retried. The returned stop
+ * function ends the loop and, on a graceful shutdown, drops this server's lease and takes it out
+ * of the endpoints (kube's RemoveEndpoints), unless it is the last one: endpoints are never
+ * emptied, as kube refuses to erase all of them.
+ */
+export function maintainDefaultServices(o: DefaultServicesOptions, intervalMs = 10_000): () => Promise<void> {
+  let running: Promise<void> = Promise.resolve();
   const run = (): void => {
-    reconcileDefaultServices(o).catch((err: unknown) =>
-      log.warn('default services: reconcile failed; will retry', { error: err instanceof Error ? err.message : String(err) }),
-    );
+    running = reconcileDefaultServices(o).catch((err: unknown) => {
+      log.warn('default services: reconcile failed; will retry', { error: err instanceof Error ? err.message : String(err) });
+    });
   };
   run();
   const t = setInterval(run, intervalMs);
   t.unref();
-  return () => clearInterval(t);
+  return async () => {
+    clearInterval(t);
+    await running;
+    try {
+      await o.leases.remove({ address: o.advertiseAddress, port: o.port });
+      const others = await o.leases.live();
+      if (others.length > 0) await reconcileDefaultServices(o, others);
+    } catch (err) {
+      log.warn('default services: could not withdraw this server from the endpoints', { error: err instanceof Error ? err.message : String(err) });
+    }
+  };
 }

@@ -35,6 +35,7 @@ import type { ProtobufDecoder } from './resource-handler';
 import { ResourceHandler, pathNotFound, route } from './resource-handler';
 import { errorHandler } from './error-handler';
 import { maintainDefaultServices } from './default-services';
+import { MasterLeases } from './master-leases';
 
 export const GIT_VERSION = 'v1.32.0-km';
 
@@ -51,6 +52,10 @@ export interface ApiServerOptions {
   maxMutatingRequestsInflight?: number;
   /** Maintain the `kubernetes` and `kubernetes-ro` services in `default` (default true). */
   defaultServices?: boolean;
+  /** How long an API server's master lease lives without renewal (default 35 s); see master-leases.ts. */
+  masterLeaseTtlMs?: number;
+  /** How often the default services and this server's lease are reconciled (default 10 s). */
+  defaultServicesIntervalMs?: number;
 }
 
 export type ApiAppOptions = Omit<ApiServerOptions, 'address' | 'port'> & {
@@ -358,13 +363,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<{ url: str
           serviceClusterIpRange: opts.serviceClusterIpRange,
           advertiseAddress: opts.address === '0.0.0.0' || opts.address === '::' ? '127.0.0.1' : opts.address,
           port,
-        })
+          leases: new MasterLeases({ storage: opts.storage, prefix: opts.etcdPrefix, ttlMs: opts.masterLeaseTtlMs }),
+        }, opts.defaultServicesIntervalMs)
       : undefined;
   return {
     url: `http://${host}:${port}`,
     server,
     async close() {
-      stopDefaultServices?.();
+      await stopDefaultServices?.();
       // Graceful: stop accepting, end watches (clients see the stream close and reconnect), let
       // in-flight requests finish, then cut whatever is left after a bounded wait.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -107,6 +107,16 @@ const cloud: Record<string, FlagSpec> = {
   'cloud-config': { type: 'string', default: '', describe: 'cloud provider configuration file' },
 };
 
+const duration =
+  (name: string) =>
+  (v: unknown): number => {
+    const s = String(v);
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);
+    if (!m) throw new FlagValueError(`invalid value "${s}" for flag --${name}: want a duration like 15s or 500ms`);
+    const n = Number(m[1]);
+    return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+  };
+
 export const apiserverFlags: Record<string, FlagSpec> = {
   address: { type: 'string', default: '127.0.0.1', alias: ['bind-address', 'insecure-bind-address'], describe: 'IP address to serve on' },
   port: { type: 'string', default: '8888', alias: ['insecure-port', 'secure-port'], describe: 'port to serve on', coerce: int('port', 0, 65535) },
@@ -121,6 +131,12 @@ export const apiserverFlags: Record<string, FlagSpec> = {
   'max-requests-inflight': { type: 'string', default: '400', describe: 'max non-mutating requests in flight (0 = unlimited)', coerce: int('max-requests-inflight') },
   'max-mutating-requests-inflight': { type: 'string', default: '200', describe: 'max mutating requests in flight (0 = unlimited)', coerce: int('max-mutating-requests-inflight') },
   'compaction-interval': { type: 'string', default: '300', describe: 'seconds between storage compactions (0 disables)', coerce: int('compaction-interval') },
+  'master-lease-ttl': {
+    type: 'string',
+    default: '35s',
+    describe: "how long this server's entry in the kubernetes service endpoints outlives its last renewal (renewed every ttl/3, at most 10s)",
+    coerce: duration('master-lease-ttl'),
+  },
   ...etcd,
   ...cloud,
   ...logging,
@@ -130,16 +146,6 @@ const apiClient: Record<string, FlagSpec> = {
   master: { type: 'string', describe: 'address of the API server (host:port or URL)', coerce: urlList('master') },
   'api-servers': { type: 'string', describe: 'API servers (comma-separated host:port or URLs)', coerce: urlList('api-servers') },
 };
-
-const duration =
-  (name: string) =>
-  (v: unknown): number => {
-    const s = String(v);
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(s);
-    if (!m) throw new FlagValueError(`invalid value "${s}" for flag --${name}: want a duration like 15s or 500ms`);
-    const n = Number(m[1]);
-    return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
-  };
 
 /** kube's leader-election flags; values in milliseconds after parsing. */
 const leaderElection: Record<string, FlagSpec> = {

@@ -22,6 +22,7 @@ export interface ApiServerFlags {
   portalNet: string;
   serviceNodePortRange: string;
   compactionIntervalSeconds: number;
+  masterLeaseTtlMs: number;
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
 }
@@ -40,6 +41,7 @@ export function apiServerFlags(f: Flags): ApiServerFlags {
     portalNet: str('portal-net') ?? '10.10.10.0/24',
     serviceNodePortRange: str('service-node-port-range') ?? '30000-32767',
     compactionIntervalSeconds: typeof f['compaction-interval'] === 'number' ? f['compaction-interval'] : 300,
+    masterLeaseTtlMs: typeof f['master-lease-ttl'] === 'number' ? f['master-lease-ttl'] : 35_000,
     maxRequestsInflight: typeof f['max-requests-inflight'] === 'number' ? f['max-requests-inflight'] : 400,
     maxMutatingRequestsInflight: typeof f['max-mutating-requests-inflight'] === 'number' ? f['max-mutating-requests-inflight'] : 200,
   };
@@ -77,6 +79,8 @@ async function serve(f: Flags, banner: (url: string) => string, withControllers 
     serviceNodePortRange: cfg.serviceNodePortRange,
     maxRequestsInflight: cfg.maxRequestsInflight,
     maxMutatingRequestsInflight: cfg.maxMutatingRequestsInflight,
+    masterLeaseTtlMs: cfg.masterLeaseTtlMs,
+    defaultServicesIntervalMs: Math.min(10_000, Math.max(100, Math.floor(cfg.masterLeaseTtlMs / 3))),
     logger: log,
   });
   log.info(banner(api.url), { storage: storage.kind, dataDir: storage.kind === 'sqlite' ? cfg.dataDir : undefined });
