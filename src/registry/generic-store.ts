@@ -104,6 +104,8 @@ export function rawJsonOf(obj: KubeObject): string | undefined {
 /** How many generated names are tried before giving up (kube retries generateName collisions too). */
 const GENERATE_NAME_ATTEMPTS = 8;
 const MAX_UPDATE_RETRIES = 16;
+/** An update attempt's answer when it must be retried with fresh state. */
+const RETRY = Symbol('retry');
 
 interface BuiltUpdate {
   obj: KubeObject;
@@ -603,13 +605,46 @@ export class GenericStore implements RESTResource {
   ): Promise<WriteResult> {
     const key = this.keyFor(ctx.namespace, name);
     for (let attempt = 0; ; attempt++) {
+      // First attempt: the watch cache's copy stands in for a storage read (kube's
+      // cachedExistingObject). It may be stale; then this attempt fails (a precondition, the
+      // compare-and-swap, or any error the new state would decide) and the next one reads storage.
+      const cached = attempt === 0 && !opts.dryRun ? this.runningCache()?.peek(key) : undefined;
+      if (cached) {
+        try {
+          const r = await this.updateAttempt(strategy, ctx, name, key, build, opts, allowCreate, attempt, { modRevision: cached.revision, old: cached.decode() as StoredObject, fromCache: true });
+          if (r !== RETRY) return r;
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+        }
+        continue;
+      }
       let cur: KeyValue | undefined;
       try {
         cur = await this.storage.get(key);
       } catch (err) {
         if (!isStorageError(err, 'NotFound')) this.fail(err, 'get', name);
       }
-      const old = cur ? this.decodeOrFail(cur, name) : undefined;
+      const state = cur ? { modRevision: cur.modRevision, old: this.decodeOrFail(cur, name), fromCache: false } : undefined;
+      const r = await this.updateAttempt(strategy, ctx, name, key, build, opts, allowCreate, attempt, state);
+      if (r !== RETRY) return r;
+    }
+  }
+
+  /** One read-build-validate-CAS attempt of guaranteedObjectUpdate; RETRY to go round again with fresh state. */
+  private async updateAttempt(
+    strategy: Strategy,
+    ctx: RequestContext,
+    name: string,
+    key: string,
+    build: (old: StoredObject | undefined) => BuiltUpdate | Promise<BuiltUpdate>,
+    opts: WriteOptions,
+    allowCreate: boolean,
+    attempt: number,
+    state: { modRevision: number; old: StoredObject; fromCache: boolean } | undefined,
+  ): Promise<WriteResult | typeof RETRY> {
+    {
+      const old = state?.old;
+      const fromCache = state?.fromCache === true;
       if (!old && !allowCreate) throw errors.notFound(this.gr, name);
       const built = await build(old);
       let obj = built.obj;
@@ -622,7 +657,7 @@ export class GenericStore implements RESTResource {
         try {
           return await this.createWith(this.strategy, ctx, obj, { ...opts, decodeIssues: [] }, built.managed === true);
         } catch (err) {
-          if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_UPDATE_RETRIES) continue;
+          if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_UPDATE_RETRIES) return RETRY;
           throw err;
         }
       }
@@ -632,7 +667,10 @@ export class GenericStore implements RESTResource {
         const userRv = meta.resourceVersion ?? '';
         if (!/^\d+$/.test(userRv))
           throw errors.invalid(this.info.kind, this.info.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', value: userRv, detail: 'must be a valid resource version' }]);
-        if (Number(userRv) !== cur!.modRevision) throw errors.conflictModified(this.gr, name);
+        if (Number(userRv) !== state!.modRevision) {
+          if (fromCache) return RETRY;
+          throw errors.conflictModified(this.gr, name);
+        }
       } else if (!strategy.allowUnconditionalUpdate) {
         throw errors.invalid(this.info.kind, this.info.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', value: 0, detail: 'must be specified for an update' }]);
       }
@@ -663,25 +701,30 @@ export class GenericStore implements RESTResource {
       if (this.shouldDeleteDuringUpdate(obj, old)) {
         if (opts.dryRun) return { object: obj, warnings };
         try {
-          const kv = await this.storage.delete(key, { expectedModRevision: cur!.modRevision });
+          const kv = await this.storage.delete(key, { expectedModRevision: state!.modRevision });
           this.noteWrite(kv.modRevision);
           await this.strategy.afterDelete?.(old);
           meta.resourceVersion = String(kv.modRevision);
           return { object: obj, warnings };
         } catch (err) {
           if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
+            if (fromCache) return RETRY;
             if (conditional) throw errors.conflictModified(this.gr, name);
-            if (attempt < MAX_UPDATE_RETRIES) continue;
+            if (attempt < MAX_UPDATE_RETRIES) return RETRY;
           }
           this.fail(err, 'update', name);
         }
       }
       // A no-op update writes nothing and keeps the resourceVersion (kube compares the encoded bytes).
-      if (deepEqual(obj, old)) return { object: old, warnings };
+      if (deepEqual(obj, old)) {
+        // Only storage's own copy can prove the update changes nothing.
+        if (fromCache) return RETRY;
+        return { object: old, warnings };
+      }
       if (opts.dryRun) return { object: obj, warnings };
       const undo = await strategy.beforeStore?.(obj, old, false);
       try {
-        const kv = await this.storage.update(key, this.encode(obj), cur!.modRevision);
+        const kv = await this.storage.update(key, this.encode(obj), state!.modRevision);
         this.noteWrite(kv.modRevision);
         // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
         meta.resourceVersion = String(kv.modRevision);
@@ -689,8 +732,9 @@ export class GenericStore implements RESTResource {
       } catch (err) {
         await undo?.();
         if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
+          if (fromCache) return RETRY;
           if (conditional) throw errors.conflictModified(this.gr, name);
-          if (attempt < MAX_UPDATE_RETRIES) continue;
+          if (attempt < MAX_UPDATE_RETRIES) return RETRY;
         }
         this.fail(err, 'update', name);
       }

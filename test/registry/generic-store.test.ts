@@ -1,5 +1,6 @@
 /** Pure store logic over the in-memory storage helper (integration tests use the real backends). */
-import { GenericStore, rawJsonOf } from '../../src/registry/generic-store';
+import { GenericStore, rawJsonOf, type WatchSource } from '../../src/registry/generic-store';
+import { cachedObjectDecoder, type CachedObject } from '../../src/watch/cached-object';
 import { configMapStrategy } from '../../src/registry/strategies/configmaps';
 import { MemoryStorage } from '../helpers/memory-storage';
 
@@ -84,4 +85,73 @@ test('the response text attached to read objects is exactly the object with its 
   expect((await store.list(ctx, {})).items[0]).toEqual(JSON.parse(JSON.stringify(got)));
   // Copies made for editing do not carry the text (it would go stale).
   expect(rawJsonOf(structuredClone(got))).toBeUndefined();
+});
+
+describe('updates start from the watch cache copy (kube cachedExistingObject)', () => {
+  const decodeCached = cachedObjectDecoder({ apiVersion: 'v1', kind: 'ConfigMap' });
+  /** A cache frozen at the moment of `freeze`: what a lagging watch cache serves. */
+  function frozenCache(storage: MemoryStorage) {
+    const held = new Map<string, CachedObject>();
+    return {
+      async freeze(key: string) {
+        held.set(key, decodeCached(await storage.get(key))!);
+      },
+      source: (): WatchSource => ({
+        watch: () => {
+          throw new Error('not used');
+        },
+        running: () => ({ resourceVersion: 0, peek: (key: string) => held.get(key), snapshot: () => ({ items: [], resourceVersion: 0 }) }),
+      }),
+    };
+  }
+  const key = '/registry/configmaps/default/c';
+
+  test('a PUT with the current resourceVersion succeeds while the cache still holds an older version (no false 409)', async () => {
+    const storage = new MemoryStorage();
+    const cache = frozenCache(storage);
+    const store = new GenericStore(configMapStrategy, { storage, watchSource: cache.source });
+    await store.create(ctx, { metadata: { name: 'c' }, data: { v: '1' } }, write);
+    await cache.freeze(key);
+    const v2 = await store.update(ctx, 'c', { metadata: { name: 'c' }, data: { v: '2' } }, write);
+    const current = v2.object.metadata!.resourceVersion!;
+    const v3 = await store.update(ctx, 'c', { metadata: { name: 'c', resourceVersion: current }, data: { v: '3' } }, write);
+    expect(v3.object['data']).toEqual({ v: '3' });
+    expect((await store.get(ctx, 'c'))['data']).toEqual({ v: '3' });
+  });
+
+  test('a PUT with an outdated resourceVersion is 409 even when the stale cache holds exactly that version', async () => {
+    const storage = new MemoryStorage();
+    const cache = frozenCache(storage);
+    const store = new GenericStore(configMapStrategy, { storage, watchSource: cache.source });
+    const v1 = await store.create(ctx, { metadata: { name: 'c' }, data: { v: '1' } }, write);
+    await cache.freeze(key);
+    await store.update(ctx, 'c', { metadata: { name: 'c' }, data: { v: '2' } }, write);
+    const stale = { metadata: { name: 'c', resourceVersion: v1.object.metadata!.resourceVersion }, data: { v: 'lost update' } };
+    await expect(store.update(ctx, 'c', stale, write)).rejects.toMatchObject({ code: 409, reason: 'Conflict' });
+    expect((await store.get(ctx, 'c'))['data']).toEqual({ v: '2' });
+  });
+
+  test('an update equal to the stale cached copy but not to the stored object is written, not taken for a no-op', async () => {
+    const storage = new MemoryStorage();
+    const cache = frozenCache(storage);
+    const store = new GenericStore(configMapStrategy, { storage, watchSource: cache.source });
+    await store.create(ctx, { metadata: { name: 'c' }, data: { v: '1' } }, write);
+    await cache.freeze(key);
+    await store.update(ctx, 'c', { metadata: { name: 'c' }, data: { v: '2' } }, write);
+    const back = await store.patch(ctx, 'c', 'merge', Buffer.from('{"data":{"v":"1"}}'), { dryRun: false, fieldValidation: 'Ignore' });
+    expect(back.object['data']).toEqual({ v: '1' });
+    expect(JSON.parse((await storage.get(key)).value.toString()).data).toEqual({ v: '1' });
+  });
+
+  test('with a current cache, an update makes no storage read before its compare-and-swap', async () => {
+    const storage = new MemoryStorage();
+    const cache = frozenCache(storage);
+    const store = new GenericStore(configMapStrategy, { storage, watchSource: cache.source });
+    await store.create(ctx, { metadata: { name: 'c' }, data: { v: '1' } }, write);
+    await cache.freeze(key);
+    const get = jest.spyOn(storage, 'get');
+    await store.patch(ctx, 'c', 'merge', Buffer.from('{"data":{"v":"2"}}'), { dryRun: false, fieldValidation: 'Ignore' });
+    expect(get).not.toHaveBeenCalled();
+    expect(JSON.parse((await storage.get(key)).value.toString()).data).toEqual({ v: '2' });
+  });
 });
