@@ -4,6 +4,9 @@
  *   the background, as kube's garbage collector does for propagationPolicy=Background;
  * - an owner deleted with propagationPolicy=Orphan carries the `orphan` finalizer: its dependents
  *   lose their ownerReference to it, then the finalizer is removed so the owner goes away;
+ * - an owner deleted with propagationPolicy=Foreground carries `foregroundDeletion`: its dependents
+ *   are deleted, and once none with blockOwnerDeletion is left in storage the finalizer is removed
+ *   (kube's processDeletingDependentsItem), so the owner goes last;
  * - pod GC: pods bound to a node that does not exist are force-deleted, and terminated pods beyond
  *   `terminatedPodThreshold` are deleted oldest first.
  */
@@ -20,6 +23,11 @@ type RcObj = ReplicationController & KubeObject;
 type NodeObj = Node & KubeObject;
 
 const OWNER_RESOURCES: Record<string, string> = { ReplicationController: 'replicationcontrollers' };
+const FOREGROUND = 'foregroundDeletion';
+
+function deletingForeground(o: KubeObject): boolean {
+  return !!o.metadata?.deletionTimestamp && (o.metadata.finalizers ?? []).includes(FOREGROUND);
+}
 
 export class GarbageCollector extends QueueController {
   constructor(
@@ -39,6 +47,14 @@ export class GarbageCollector extends QueueController {
         for (const p of this.pods.list()) if ((p.metadata?.ownerReferences ?? []).some((r) => r.uid === rc.metadata?.uid)) this.enqueue(`pod:${objectKey(p)}`);
       },
     });
+    // A dependent going away may be the last one an owner in foreground deletion waits for.
+    const ownerWaits = (p: PodObj): void => {
+      for (const r of p.metadata?.ownerReferences ?? []) {
+        const rc = OWNER_RESOURCES[r.kind] ? this.rcs.get(`${p.metadata?.namespace}/${r.name}`) : undefined;
+        if (rc?.metadata?.uid === r.uid && deletingForeground(rc)) this.enqueue(`foreground:${objectKey(rc)}`);
+      }
+    };
+    pods.addHandlers({ delete: ownerWaits, update: (_o, p) => ownerWaits(p) });
   }
 
   private ownerCached(p: PodObj, uid: string, name: string): boolean {
@@ -48,10 +64,12 @@ export class GarbageCollector extends QueueController {
 
   private ownerChanged(rc: RcObj): void {
     if (rc.metadata?.deletionTimestamp && (rc.metadata.finalizers ?? []).includes('orphan')) this.enqueue(`orphan:${objectKey(rc)}`);
+    if (deletingForeground(rc)) this.enqueue(`foreground:${objectKey(rc)}`);
   }
 
   protected async sync(key: string): Promise<void> {
     if (key.startsWith('orphan:')) return this.orphan(key.slice('orphan:'.length));
+    if (key.startsWith('foreground:')) return this.deleteDependentsFirst(key.slice('foreground:'.length));
     const { namespace, name } = splitKey(key.slice('pod:'.length));
     let pod: PodObj;
     try {
@@ -84,6 +102,43 @@ export class GarbageCollector extends QueueController {
       }
       return;
     }
+  }
+
+  /** Foreground deletion of an owner: delete its dependents; drop the finalizer once no blocking one is left. */
+  private async deleteDependentsFirst(rcKey: string): Promise<void> {
+    const { namespace, name } = splitKey(rcKey);
+    let rc: RcObj;
+    try {
+      rc = await this.client.get<RcObj>({ resource: 'replicationcontrollers', namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (!deletingForeground(rc)) return;
+    const uid = rc.metadata?.uid;
+    // A live list, not the informer: the finalizer may only go once storage has no blocking dependent.
+    const dependents = (await this.client.list<PodObj>({ resource: 'pods', namespace })).items.filter((p) =>
+      (p.metadata?.ownerReferences ?? []).some((r) => r.uid === uid),
+    );
+    for (const p of dependents) {
+      if (p.metadata?.deletionTimestamp) continue;
+      try {
+        await this.client.delete(
+          { resource: 'pods', namespace, name: p.metadata?.name },
+          { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: p.metadata?.uid } },
+        );
+      } catch (err) {
+        if (!isNotFound(err) && !(err instanceof Error && /precondition|Conflict/i.test(err.message))) throw err;
+      }
+    }
+    const blocking = dependents.filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion === true));
+    // Pods still terminating re-trigger this through the pod informer when they go.
+    if (blocking.length > 0) return;
+    await this.client.patch(
+      { resource: 'replicationcontrollers', namespace, name },
+      { metadata: { resourceVersion: rc.metadata?.resourceVersion, finalizers: (rc.metadata?.finalizers ?? []).filter((f) => f !== FOREGROUND) } },
+      'merge',
+    );
   }
 
   private async orphan(rcKey: string): Promise<void> {

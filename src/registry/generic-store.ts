@@ -813,10 +813,20 @@ export class GenericStore implements RESTResource {
       this.checkPreconditions(obj, opts, name);
       const meta = obj.metadata;
       const requested = opts.gracePeriodSeconds;
-      // propagationPolicy=Orphan: the `orphan` finalizer holds the owner until the garbage collector
-      // has released its dependents (kube's deletionFinalizersForGarbageCollection).
-      const orphan = this.strategy.orphansDependents === true && opts.propagationPolicy === 'Orphan' && !(meta.finalizers ?? []).includes('orphan');
-      const pendingFinalizers = (meta.finalizers ?? []).length > 0 || orphan;
+      // kube's deletionFinalizersForGarbageCollection: propagationPolicy=Orphan puts the `orphan`
+      // finalizer on the owner until the garbage collector has released its dependents; Foreground
+      // puts `foregroundDeletion` on it until the collector has deleted the dependents that block it.
+      // Only owners the collector handles get them (elsewhere nothing would ever remove them).
+      const gcFinalizer =
+        this.strategy.orphansDependents === true
+          ? opts.propagationPolicy === 'Orphan'
+            ? 'orphan'
+            : opts.propagationPolicy === 'Foreground'
+              ? 'foregroundDeletion'
+              : undefined
+          : undefined;
+      const addFinalizer = gcFinalizer !== undefined && !(meta.finalizers ?? []).includes(gcFinalizer) ? gcFinalizer : undefined;
+      const pendingFinalizers = (meta.finalizers ?? []).length > 0 || addFinalizer !== undefined;
       let next: StoredObject | undefined;
       let deleteNow = false;
       if (meta.deletionTimestamp) {
@@ -840,7 +850,7 @@ export class GenericStore implements RESTResource {
           const g = grace ?? 0;
           nm.deletionTimestamp = nowRfc3339(g);
           nm.deletionGracePeriodSeconds = g;
-          if (orphan) nm.finalizers = [...(nm.finalizers ?? []), 'orphan'];
+          if (addFinalizer) nm.finalizers = [...(nm.finalizers ?? []), addFinalizer];
           if (nm.generation !== undefined) nm.generation += 1;
         } else deleteNow = true;
       }

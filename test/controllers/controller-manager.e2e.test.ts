@@ -185,6 +185,26 @@ describe('km controller-manager against a real km apiserver', () => {
     expect(await podsOf('gc-orphan')).toHaveLength(2);
   });
 
+  it('deleting a replication controller with --cascade=foreground deletes its pods first and the controller last', async () => {
+    await api.create({ resource: 'replicationcontrollers', namespace: 'default' }, rcWith('gc-fg', 3));
+    await eventually('3 pods', async () => (await podsOf('gc-fg')).length === 3);
+    const answered = await api.delete({ resource: 'replicationcontrollers', namespace: 'default', name: 'gc-fg' }, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' });
+    // kube answers with the owner, now deleting and held by the foregroundDeletion finalizer.
+    expect(answered.metadata?.deletionTimestamp).toBeDefined();
+    expect(answered.metadata?.finalizers).toContain('foregroundDeletion');
+    await eventually('rc gone', async () => {
+      try {
+        await api.get({ resource: 'replicationcontrollers', namespace: 'default', name: 'gc-fg' });
+        return false;
+      } catch (err) {
+        return isNotFound(err);
+      }
+    });
+    // The owner went last: by then not one of its pods is left, not even a terminating one.
+    const left = (await api.list({ resource: 'pods', namespace: 'default' }, { labelSelector: 'app=gc-fg' })).items;
+    expect(left.filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.uid === answered.metadata?.uid))).toEqual([]);
+  });
+
   it('deleting a namespace empties it and then removes it', async () => {
     await api.create({ resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
     await api.create({ resource: 'pods', namespace: 'doomed' }, pod('p', { a: 'b' }, 'doomed'));

@@ -155,3 +155,12 @@ describe('updates start from the watch cache copy (kube cachedExistingObject)', 
     expect(JSON.parse((await storage.get(key)).value.toString()).data).toEqual({ v: '2' });
   });
 });
+
+test('propagationPolicy=Foreground on a kind that owns nothing deletes at once (no finalizer nobody would remove)', async () => {
+  const storage = new MemoryStorage();
+  const store = new GenericStore(configMapStrategy, { storage });
+  await store.create(ctx, { metadata: { name: 'fg' } }, write);
+  const r = await store.delete(ctx, 'fg', { dryRun: false, propagationPolicy: 'Foreground' });
+  expect(r.deleted).toBe(true);
+  await expect(store.get(ctx, 'fg')).rejects.toMatchObject({ code: 404 });
+});
