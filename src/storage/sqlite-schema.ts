@@ -10,7 +10,7 @@
  * previous value is the row at prev_revision, which compaction never prunes while its successor is
  * above the compaction point (the only rows a watch replays). A tombstone's value is the last value.
  */
-import type { KeyValue, WatchEvent } from './interface';
+import type { WatchEvent } from './interface';
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kine (
@@ -43,10 +43,6 @@ export interface LogRow {
   value: Buffer;
   /** Not a column: the value of the row at prev_revision for a non-create put (joined or known). */
   old_value: Buffer | null;
-}
-
-export function rowToKeyValue(row: LogRow): KeyValue {
-  return { key: row.name, value: row.value, createRevision: row.create_revision, modRevision: row.id };
 }
 
 export function rowToEvent(row: LogRow): WatchEvent {

@@ -24,7 +24,7 @@ import type { DeletePreconditions, KeyValue, ListOptions, ListResult, Storage, W
 import { MAX_VALUE_BYTES } from './interface';
 import { StorageError, alreadyExists, conflict, expired, notFound, tooLarge, unavailable } from './errors';
 import type { LogRow } from './sqlite-schema';
-import { META_COMPACT_DONE, META_COMPACT_REV, SCHEMA, prefixEnd, rowToEvent, rowToKeyValue } from './sqlite-schema';
+import { META_COMPACT_DONE, META_COMPACT_REV, SCHEMA, prefixEnd, rowToEvent } from './sqlite-schema';
 import { SqliteWatch } from './sqlite-watch';
 import type { WatchSource } from './sqlite-watch';
 import { SqliteWriterClient } from './sqlite-writer-client';
@@ -56,6 +56,8 @@ interface PendingWrite {
 
 type MetaRow = { value: number };
 type GetRow = { id: number; deleted: number; create_revision: number; value: Buffer };
+/** Only the columns a KeyValue needs: each extra column is a conversion per row. */
+type ListRow = { id: number; name: string; create_revision: number; value: Buffer };
 
 /** Revisions pruned per compaction transaction, so compaction never holds the writer for long. */
 const COMPACT_CHUNK = 5000;
@@ -63,7 +65,6 @@ const COMPACT_CHUNK = 5000;
 /** Value bytes in one batch message at most (a batch always takes at least one write). */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
-const COLS = 'k.id, k.name, k.created, k.deleted, k.create_revision, k.prev_revision, k.value, NULL AS old_value';
 
 /**
  * Takes the exclusive lock that makes this process the only one using `file`: the worker assigns
@@ -215,16 +216,20 @@ export class SqliteStorage implements Storage {
     const lower = exclusive ? (after as string) : prefix;
     const upper = prefixEnd(prefix);
     const sql =
-      `SELECT ${COLS} FROM kine k WHERE k.name ${exclusive ? '>' : '>='} ?${upper !== undefined ? ' AND k.name < ?' : ''}` +
+      `SELECT k.id, k.name, k.create_revision, k.value FROM kine k WHERE k.name ${exclusive ? '>' : '>='} ?${upper !== undefined ? ' AND k.name < ?' : ''}` +
       ' AND k.id = (SELECT MAX(k2.id) FROM kine k2 WHERE k2.name = k.name AND k2.id <= ?)' +
       ' AND k.deleted = 0 ORDER BY k.name LIMIT ?';
     const params: Array<string | number> = [lower];
     if (upper !== undefined) params.push(upper);
     params.push(at, limit === undefined ? -1 : limit + 1);
-    const rows = this.sql(prefix, () => this.stmt<LogRow>(sql).all(...params));
+    const rows = this.sql(prefix, () => this.stmt<ListRow>(sql).all(...params));
     const more = limit !== undefined && rows.length > limit;
     if (more) rows.pop();
-    return { items: rows.map(rowToKeyValue), revision: at, more };
+    return {
+      items: rows.map((r) => ({ key: r.name, value: r.value, createRevision: r.create_revision, modRevision: r.id })),
+      revision: at,
+      more,
+    };
   }
 
   async count(prefix: string): Promise<number> {
