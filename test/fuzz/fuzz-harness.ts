@@ -88,10 +88,21 @@ export function rawSocket(port: number, bytes: Buffer, timeoutMs = 10_000): Prom
 }
 
 /** The global revision as a consistent list reports it: unchanged means nothing was written. */
-export async function revision(base: string): Promise<string> {
-  const r = await raw(base, 'GET', '/api/v1/configmaps');
-  if (r.status !== 200) throw new Error(`list: ${r.status}`);
-  return String((r.json?.metadata as { resourceVersion: string }).resourceVersion);
+/**
+ * What the API holds, as `kind/namespace/name@resourceVersion` lines: any object a request created,
+ * changed or deleted shows here. (The global revision also moves with the API server's own lease
+ * renewals, so it cannot say "nothing stored".)
+ */
+export async function storedState(base: string): Promise<string> {
+  const lines: string[] = [];
+  for (const resource of ['configmaps', 'secrets', 'pods', 'services', 'endpoints', 'replicationcontrollers', 'events', 'namespaces', 'nodes']) {
+    const r = await raw(base, 'GET', `/api/v1/${resource}`);
+    if (r.status !== 200) throw new Error(`list ${resource}: ${r.status}`);
+    for (const item of (r.json?.items ?? []) as Array<{ metadata: { namespace?: string; name: string; resourceVersion: string } }>) {
+      lines.push(`${resource}/${item.metadata.namespace ?? ''}/${item.metadata.name}@${item.metadata.resourceVersion}`);
+    }
+  }
+  return lines.sort().join('\n');
 }
 
 export async function ready(base: string): Promise<number> {
