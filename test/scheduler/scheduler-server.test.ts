@@ -76,9 +76,17 @@ test('only the lease holder subscribes; a leader whose lease is taken stops its 
 
   // Someone else takes the lease (e.g. a replica that saw it expire during a partition).
   const path = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-system', name: 'km-scheduler' };
-  const lease = await api.get<Lease>(path);
-  const now = new Date().toISOString().replace('Z', '000Z');
-  await api.update(path, { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: now, acquireTime: now, leaseDurationSeconds: 3600 } } as Lease & KubeObject);
+  // The leader keeps renewing, so the takeover may lose a race (409) and tries again, as an intruder would.
+  for (let attempt = 0; ; attempt++) {
+    const lease = await api.get<Lease>(path);
+    const now = new Date().toISOString().replace('Z', '000Z');
+    try {
+      await api.update(path, { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: now, acquireTime: now, leaseDurationSeconds: 3600 } } as Lease & KubeObject);
+      break;
+    } catch (err) {
+      if (attempt >= 20 || !(err instanceof Error && /the object has been modified/.test(err.message))) throw err;
+    }
+  }
 
   await waitFor('replica-a notices the loss', () => lostA === 1, 10_000);
   expect(a.isLeader()).toBe(false);
