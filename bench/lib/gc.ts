@@ -4,6 +4,7 @@
  * "server RSS after GC").
  */
 import WebSocket from 'ws';
+import { rssBytes } from './proc';
 
 /** Resolves the V8 heap in use after the GC (bytes), or undefined when the inspector is unavailable. */
 export async function collectGarbage(inspectPort: number, timeoutMs = 20_000): Promise<number | undefined> {
@@ -38,4 +39,12 @@ export async function collectGarbage(inspectPort: number, timeoutMs = 20_000): P
   } catch {
     return undefined;
   }
+}
+
+/** RSS (from /proc) and V8 heap in use after a forced full GC through the inspector and a short settle. */
+export async function settledRss(s: { km: { proc: { pid?: number } }; inspectPort: number }): Promise<{ rss: number; heap: number | undefined }> {
+  await new Promise((r) => setTimeout(r, 1000));
+  const heap = await collectGarbage(s.inspectPort);
+  await new Promise((r) => setTimeout(r, 1000));
+  return { rss: rssBytes(s.km.proc.pid), heap };
 }

@@ -1,17 +1,49 @@
-/** A minimal keep-alive HTTP client for the load generator: status, body bytes, time to last byte. */
+/** A minimal keep-alive HTTP client for the load generator: status, headers, body bytes, time to last byte. */
 import http from 'node:http';
 
 export interface HttpResult {
   status: number;
+  headers: http.IncomingHttpHeaders;
   body: Buffer;
   ms: number;
 }
 
+export interface HttpLoadOptions {
+  /** Sockets per host (default 256); overload runs lift it so the server, not the client, queues. */
+  maxSockets?: number;
+  timeoutMs?: number;
+}
+
 export class HttpLoad {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  constructor(readonly base: string) {}
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly base: string,
+    opts: HttpLoadOptions = {},
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 256 });
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+  }
 
   request(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<HttpResult> {
+    return this.send(method, path, body, headers, true);
+  }
+
+  /** Like request, but only counts the body's bytes (large LISTs: no client-side buffering). */
+  async count(method: string, path: string): Promise<{ status: number; bytes: number; ms: number; head: string }> {
+    const r = await this.send(method, path, undefined, {}, false);
+    return { status: r.status, bytes: r.bytes, ms: r.ms, head: r.head };
+  }
+
+  /** `keep: false` drops the body as it arrives (`bytes` counts it; `head` keeps its first 2 KB). */
+  private send(
+    method: string,
+    path: string,
+    body: Buffer | undefined,
+    headers: Record<string, string>,
+    keep: boolean,
+  ): Promise<HttpResult & { bytes: number; head: string }> {
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
       const h: Record<string, string> = { accept: 'application/json', ...headers };
@@ -21,11 +53,19 @@ export class HttpLoad {
       }
       const req = http.request(this.base + path, { method, headers: h, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), ms: performance.now() - t0 }));
+        let bytes = 0;
+        let head = '';
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (head.length < 2048) head += c.toString('utf8', 0, Math.min(c.length, 2048 - head.length));
+          if (keep) chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), bytes, head, ms: performance.now() - t0 }),
+        );
         res.on('error', reject);
       });
-      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
       req.on('error', reject);
       req.end(body);
     });
@@ -37,6 +77,11 @@ export class HttpLoad {
     const ok = want !== undefined ? r.status === want : r.status >= 200 && r.status < 300;
     if (!ok) throw new Error(`${method} ${path}: HTTP ${r.status} ${r.body.toString('utf8', 0, 300)}`);
     return r;
+  }
+
+  /** Parsed JSON of a 2xx answer. */
+  async json<T>(method: string, path: string, body?: Buffer): Promise<T> {
+    return JSON.parse((await this.expect(method, path, body)).body.toString('utf8')) as T;
   }
 
   close(): void {

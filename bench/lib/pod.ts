@@ -57,8 +57,12 @@ export function realisticPod(ns: string, name: string): Pod {
   };
 }
 
-/** The JSON body a client POSTs. */
-export const podBody = (ns: string, name: string): Buffer => Buffer.from(JSON.stringify(realisticPod(ns, name)));
+/** The JSON body a client POSTs (extra labels merged in). */
+export function podBody(ns: string, name: string, labels?: Record<string, string>): Buffer {
+  const pod = realisticPod(ns, name);
+  if (labels) pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, ...labels } };
+  return Buffer.from(JSON.stringify(pod));
+}
 
 /** The pod as stored (uid and creationTimestamp filled in), for raw-storage twins. */
 export function storedPodJson(ns: string, name: string): Buffer {

@@ -5,6 +5,8 @@ import os from 'node:os';
 
 export interface Row {
   store: string;
+  /** docs/benchmarks.md ID (P1..P16), '' for rows of their own. */
+  id: string;
   name: string;
   api: string;
   raw: string;
@@ -15,6 +17,7 @@ export interface Row {
 
 const COLS: Array<[keyof Omit<Row, 'pass'>, string]> = [
   ['store', 'store'],
+  ['id', 'id'],
   ['name', 'benchmark'],
   ['api', 'km API'],
   ['raw', 'raw twin'],
@@ -40,25 +43,32 @@ function sh(cmd: string, args: string[]): string {
   }
 }
 
-export function machine(): string {
+const load = (): string => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+
+/** Load average now (1, 5, 15 min), for the "at start" line. */
+export const loadNow = load;
+
+export function machine(loadAtStart: string): string {
   return [
     `- date: ${new Date().toISOString()}`,
     `- nproc: ${sh('nproc', [])}; CPU: ${os.cpus()[0]?.model ?? '?'}`,
     `- memory (free -h):\n\n\`\`\`\n${sh('free', ['-h'])}\n\`\`\``,
     `- node ${process.version}; ${sh('/usr/bin/etcd', ['--version']).split('\n')[0]}; kubectl ${sh(process.env.KUBECTL ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.32', ['version', '--client', '-o', 'yaml']).match(/gitVersion: (\S+)/)?.[1] ?? '?'}`,
-    `- load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+    `- load average at start: ${loadAtStart}; at end: ${load()} (2 cores: above ~2 other work competes with the benchmark)`,
   ].join('\n');
 }
 
-export function writeResults(path: string, rows: Row[], notes: string[], mode: string): void {
+export function writeResults(path: string, rows: Row[], notes: string[], mode: string, loadAtStart: string): void {
   const md = [
     '# API benchmark results (`npx tsx bench/api.ts`)',
     '',
     `Mode: ${mode}. Each ratio divides the km API figure by its raw-storage twin measured in the same run, at the same`,
-    'client concurrency (docs/benchmarks.md). etcd, the API server and the load generators are separate processes on the',
-    'same cores. Absolute numbers hold for this machine only.',
+    'concurrency and load shape (docs/benchmarks.md §1): raw, API, raw sandwiches, the denominator being the mean of the two',
+    'raw runs; with several repetitions the ratio cell reads "median (each run)", and a goal passes when the median meets it',
+    'and no single run misses it by more than 15%. etcd, the API server and the load generators are separate processes on',
+    'the same cores; CPU per process is read from /proc/PID/stat. Absolute numbers hold for this machine only.',
     '',
-    machine(),
+    machine(loadAtStart),
     '',
     '| ' + [...COLS.map(([, h]) => h), 'verdict'].join(' | ') + ' |',
     '|' + ' --- |'.repeat(COLS.length + 1),
