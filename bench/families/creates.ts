@@ -26,6 +26,7 @@ export async function benchCreates(c: Ctx, concurrency: 1 | 64, n: number): Prom
   const apiRun = async (k: number): Promise<Measured> => {
     const from = c.fixture.count;
     const bodies = Array.from({ length: counts[k]! }, (_, j) => fixtureBody(from + j));
+    await c.server.http.warm(concurrency);
     const meter = cpuMeter({ etcd: etcdPid(c), server: c.server.km.proc.pid });
     const t = await closedLoop(counts[k]!, concurrency, (j) => c.server.http.expect('POST', `/api/v1/namespaces/${nsOf(from + j)}/pods`, bodies[j], 201));
     if (t.errors > 0) throw new Error(`P${concurrency === 1 ? 2 : 1}: ${t.errors} creates failed: ${t.firstError}`);

@@ -38,6 +38,7 @@ export async function benchUpdates(c: Ctx): Promise<void> {
       p.metadata.annotations = { ...p.metadata.annotations, 'bench.km/update': run };
       return { path: `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`, body: Buffer.from(JSON.stringify(p)) };
     });
+    await c.server.http.warm(64);
     const meter = cpuMeter({ etcd: etcdPid(c), server: c.server.km.proc.pid });
     const t = await closedLoop(n, 64, (i) => c.server.http.expect('PUT', bodies[i]!.path, bodies[i]!.body, 200));
     const cpu = meter(n);

@@ -34,6 +34,7 @@ async function runWatch(c: Ctx, id: 'P10' | 'P11', load: Load): Promise<Array<{ 
       load,
       (i) => `${run}-${i}`,
       (name) => c.server.http.expect('POST', `/api/v1/namespaces/${ns}/pods`, podBody(ns, name), 201),
+      () => c.server.http.warm(load.kind === 'closed' ? load.concurrency : 8),
     );
     await clearScratch(c, ns);
     return r;
@@ -44,6 +45,8 @@ async function runWatch(c: Ctx, id: 'P10' | 'P11', load: Load): Promise<Array<{ 
 function lostCheck(c: Ctx, id: string, reps: Array<{ api: WatchLatencyResult; raw1: WatchLatencyResult; raw2: WatchLatencyResult }>): boolean {
   const lost = reps.flatMap((r) => [r.api, r.raw1, r.raw2]).filter((x) => x.delivered < x.expected);
   for (const x of lost) c.notes.push(`${c.store} ${id}: a watcher received ${x.delivered} of ${x.expected} events within 15 s of the last write`);
+  const failed = reps.reduce((a, r) => a + r.api.failed + r.raw1.failed + r.raw2.failed, 0);
+  if (failed > 0) c.notes.push(`${c.store} ${id}: ${failed} writes failed (left out of the latencies)`);
   return reps.every((r) => r.api.delivered === r.api.expected);
 }
 

@@ -12,7 +12,10 @@ export interface WatchLatencyResult {
   p50: number;
   p99: number;
   delivered: number;
+  /** Writes that succeeded (each should be delivered). */
   expected: number;
+  /** Writes that failed. */
+  failed: number;
   /** The writes' own latency (same clock origin): P10's "create p50" for the embedded store's S6 goal. */
   write: { p50: number; p99: number };
   elapsedMs: number;
@@ -28,6 +31,8 @@ export async function watchLatency(
   load: Load,
   nameOf: (i: number) => string,
   write: (name: string) => Promise<unknown>,
+  /** Runs before the clock starts (e.g. opening the client's connections). */
+  warm?: () => Promise<void>,
 ): Promise<WatchLatencyResult> {
   const scheduled = new Map<string, number>();
   const lat: number[] = [];
@@ -35,6 +40,7 @@ export async function watchLatency(
   let expected: number | undefined;
   let resolveAll: () => void = () => undefined;
   const all = new Promise<void>((r) => (resolveAll = r));
+  await warm?.();
   const stop = await subscribe((name, t) => {
     const s = scheduled.get(name);
     if (s === undefined) return;
@@ -46,10 +52,17 @@ export async function watchLatency(
     await sleep(300);
     const t0 = wallMs();
     let sent = 0;
+    const failures: unknown[] = [];
     const timedWrite = async (name: string, at: number): Promise<void> => {
       scheduled.set(name, at);
-      await write(name);
-      writeLat.push(wallMs() - at);
+      try {
+        await write(name);
+        writeLat.push(wallMs() - at);
+      } catch (err) {
+        // Not delivered either: counted as a failed write, not as a lost event.
+        scheduled.delete(name);
+        failures.push(err);
+      }
     };
     if (load.kind === 'open') {
       const start = t0 + 20;
@@ -70,7 +83,8 @@ export async function watchLatency(
         }),
       );
     }
-    expected = sent;
+    if (failures.length > sent / 10) throw new Error(`${failures.length}/${sent} writes failed; first: ${String(failures[0])}`);
+    expected = sent - failures.length;
     if (lat.length >= expected) resolveAll();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, DRAIN_MS)))]);
@@ -80,6 +94,7 @@ export async function watchLatency(
       p99: pct(lat, 99),
       delivered: lat.length,
       expected,
+      failed: failures.length,
       write: { p50: pct(writeLat, 50), p99: pct(writeLat, 99) },
       elapsedMs: wallMs() - t0,
     };
