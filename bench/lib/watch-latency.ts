@@ -40,7 +40,6 @@ export async function watchLatency(
   let expected: number | undefined;
   let resolveAll: () => void = () => undefined;
   const all = new Promise<void>((r) => (resolveAll = r));
-  await warm?.();
   const stop = await subscribe((name, t) => {
     const s = scheduled.get(name);
     if (s === undefined) return;
@@ -50,6 +49,7 @@ export async function watchLatency(
   });
   try {
     await sleep(300);
+    await warm?.();
     const t0 = wallMs();
     let sent = 0;
     const failures: unknown[] = [];
