@@ -1,5 +1,8 @@
 /** A minimal keep-alive HTTP client for the load generator: status, headers, body bytes, time to last byte. */
 import http from 'node:http';
+import type { Socket } from 'node:net';
+
+const IDLE_MS = 2000;
 
 export interface HttpResult {
   status: number;
@@ -22,9 +25,13 @@ export class HttpLoad {
     readonly base: string,
     opts: HttpLoadOptions = {},
   ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 256 });
     // Idle sockets close on our side after 2 s, well before the server's 5 s keep-alive timeout, so
-    // a request is never sent on a socket the server is closing.
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 256, timeout: 2000 });
+    // a request is never sent on a socket the server is closing. (Not the agent's `timeout` option:
+    // that one also limits connecting, which under overload is the server's to be slow at.) The
+    // agent's own 'free' handler runs first and sets the server's hint; this overrides it, and
+    // a request's setTimeout replaces it again when the socket is reused.
+    this.agent.on('free', (socket: Socket) => socket.setTimeout(IDLE_MS));
     this.timeoutMs = opts.timeoutMs ?? 60_000;
   }
 
