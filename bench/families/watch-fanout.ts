@@ -19,7 +19,7 @@ export async function benchWatchFanout(c: Ctx): Promise<void> {
   await createNamespace(c.server.http, NS);
   const rawEtcd = etcdTwin(c.raw, c.etcd.endpoint);
   for (const plan of c.sizes.watchPlan) {
-    let serverUsPerEvent = 0;
+    let serverUsPerEvent = NaN;
     const apiRun = async (): Promise<FanoutResult> => {
       const run = nextRun('wb');
       const rv = (await c.server.http.json<{ metadata: { resourceVersion: string } }>('GET', `/api/v1/namespaces/${NS}/pods?limit=1`)).metadata.resourceVersion;
@@ -31,8 +31,8 @@ export async function benchWatchFanout(c: Ctx): Promise<void> {
         plan.rate,
         (name) => c.server.http.expect('POST', `/api/v1/namespaces/${NS}/pods`, podBody(NS, name), 201),
         async () => void (meter = cpuMeter({ server: c.server.km.proc.pid })),
+        () => void (serverUsPerEvent = meter?.(plan.watchers * plan.events).server ?? NaN),
       );
-      serverUsPerEvent = meter?.(plan.watchers * plan.events).server ?? NaN;
       await clearScratch(c, NS);
       return r;
     };

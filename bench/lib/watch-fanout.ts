@@ -81,6 +81,7 @@ export function watchFanout(
   ratePerSec: number,
   write: (name: string) => Promise<unknown>,
   beforeClock?: () => Promise<void>,
+  drained?: () => void,
 ): Promise<FanoutResult> {
-  return watchLatency(forkWatchers(cfg), { kind: 'open', rate: ratePerSec, count: names.length }, (i) => names[i]!, write, beforeClock);
+  return watchLatency(forkWatchers(cfg), { kind: 'open', rate: ratePerSec, count: names.length }, (i) => names[i]!, write, beforeClock, drained);
 }

@@ -33,6 +33,8 @@ export async function watchLatency(
   write: (name: string) => Promise<unknown>,
   /** Runs before the clock starts (e.g. opening the client's connections). */
   warm?: () => Promise<void>,
+  /** Runs when the last event arrived (or the drain timed out), before the watchers are closed. */
+  drained?: () => void,
 ): Promise<WatchLatencyResult> {
   const scheduled = new Map<string, number>();
   const lat: number[] = [];
@@ -89,6 +91,7 @@ export async function watchLatency(
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, DRAIN_MS)))]);
     clearTimeout(timer);
+    drained?.();
     return {
       p50: pct(lat, 50),
       p99: pct(lat, 99),
