@@ -29,10 +29,11 @@ export async function benchCreates(c: Ctx, concurrency: 1 | 64, n: number): Prom
     await c.server.http.warm(concurrency);
     const meter = cpuMeter({ etcd: etcdPid(c), server: c.server.km.proc.pid });
     const t = await closedLoop(counts[k]!, concurrency, (j) => c.server.http.expect('POST', `/api/v1/namespaces/${nsOf(from + j)}/pods`, bodies[j], 201));
+    const cpu = meter(counts[k]!);
     // Failed creates stay out of the rate (it counts successes); they are repeated so the fixture is whole.
     await repairFixture(c, t.failed.map((j) => from + j), t.firstError);
     c.fixture.count += counts[k]!;
-    return { ...t, cpu: meter(counts[k]!) };
+    return { ...t, cpu };
   };
   const reps = await sandwich(c.sizes.reps, rawRun, apiRun);
   const id = concurrency === 64 ? 'P1' : 'P2';
