@@ -194,6 +194,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
       snapshotAtLeast: async (keyPrefix, revision) => (await ensure()).snapshotAtLeast(keyPrefix, revision),
       getAtLeast: async (key, revision) => (await ensure()).getAtLeast(key, revision),
       running: () => running,
+      consistentSnapshot: async (keyPrefix) => (await ensure()).consistentSnapshot(keyPrefix),
     };
   };
 

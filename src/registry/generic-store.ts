@@ -66,6 +66,8 @@ export interface WatchSource {
   getAtLeast?(key: string, revision: number): Promise<CachedObject | undefined>;
   /** The cache if it is running; never starts it. */
   running?(): CacheReader | undefined;
+  /** A consistent read from the running cache, when it can prove it is current (undefined: read storage). */
+  consistentSnapshot?(keyPrefix: string): Promise<CacheSnapshot | undefined>;
 }
 
 /** A LIST whose items are cached objects (JSON bytes with resourceVersion), written out as they are. */
@@ -351,15 +353,15 @@ export class GenericStore implements RESTResource {
 
     const cache = this.runningCache();
     if (rvText === '' && !continuing && limit === 0 && cache !== undefined) {
-      // Consistent read from the cache (kube's ConsistentListFromCache): only when the cache is
-      // proven to have every change up to storage's current revision; otherwise storage is read.
-      let current: number;
+      // Consistent read from the cache (kube's ConsistentListFromCache), when the cache proves it
+      // holds storage's current state; otherwise storage is read.
+      let snap: CacheSnapshot | undefined;
       try {
-        current = await this.storage.currentRevision();
+        snap = await this.watchSource().consistentSnapshot?.(prefix);
       } catch (err) {
         throw interpretStorageError(err, 'list', this.gr, '');
       }
-      if (cache.resourceVersion >= current) return fromCache(cache.snapshot(prefix));
+      if (snap) return fromCache(snap);
     }
 
     const items: CachedObject[] = [];

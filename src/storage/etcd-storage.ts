@@ -110,6 +110,7 @@ export class EtcdStorage implements Storage {
     const atRevision = opts.atRevision !== undefined && opts.atRevision > 0 ? opts.atRevision : 0;
     const req: IRangeRequest = { key: start, range_end: prefixEnd(prefixBuf), serializable: false };
     if (opts.limit !== undefined && opts.limit > 0) req.limit = opts.limit;
+    if (opts.keysOnly === true) req.keys_only = true;
     if (atRevision > 0) req.revision = atRevision;
     const res = await this.read(prefix, (deadline) => this.kv.range(req, { deadline }), atRevision);
     const items = res.kvs.map(toKeyValue);

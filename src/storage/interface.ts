@@ -35,6 +35,11 @@ export interface ListOptions {
    * `TooLargeResourceVersion`.
    */
   atRevision?: number;
+  /**
+   * Keys and revisions are enough: values may come back empty (a cheap freshness check against a
+   * cache). A backend that cannot skip them returns them anyway.
+   */
+  keysOnly?: boolean;
 }
 
 export interface ListResult {

@@ -58,6 +58,20 @@ export class ObjectStore {
     return out;
   }
 
+  /** How many keys start with `prefix` (two binary searches). */
+  count(prefix: string): number {
+    const keys = this.sortedKeys();
+    const from = lowerBound(keys, prefix);
+    let lo = from;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid]!.startsWith(prefix)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - from;
+  }
+
   /** key -> object, for comparisons against a storage list (freshness checks). */
   raw(): ReadonlyMap<string, CachedObject> {
     return this.byKey;

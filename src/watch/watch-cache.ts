@@ -80,6 +80,8 @@ const DEFAULT_BUFFER = 1_000;
 const DEFAULT_BOOKMARK_MS = 60_000;
 const DEFAULT_HISTORY_AGE_MS = 75_000;
 const MAX_BACKOFF_MS = 2_000;
+/** How long a consistent read waits for changes storage has and the cache has not yet applied. */
+const CONSISTENT_WAIT_MS = 100;
 /**
  * Encoded lines are kept for this many recent events only: fan-out reads the newest ones at once,
  * while lagging watchers re-encode the rare old one. Bounds the byte cache to ~this × object size.
@@ -510,31 +512,68 @@ export class WatchCache implements WatcherHost, CacheReader {
   // --- freshness ----------------------------------------------------------------------------------
 
   /**
-   * True when the cache state equals storage's state at `revision`, proven by listing the prefix at
-   * it with no change applied meanwhile; then the cache may claim `revision`.
+   * True when the cache state equals storage's state at `revision`, proven by listing the prefix's
+   * keys at it with no change applied meanwhile; then the cache may claim `revision`.
    */
   private async confirmIdleUpTo(revision: number): Promise<boolean> {
     const seqBefore = this.ring.headSeq;
     const revBefore = this.cacheRevision;
-    const mods = new Map<string, number>();
+    const items = await this.listKeys(this.opts.prefix, revision);
+    if (this.ring.headSeq !== seqBefore || this.cacheRevision !== revBefore) return false;
+    if (!this.matchesStorage(this.opts.prefix, items)) return false;
+    if (revision > this.confirmedRevision) this.confirmedRevision = revision;
+    return true;
+  }
+
+  /**
+   * A consistent read from the cache (kube's ConsistentListFromCache): the objects under keyPrefix
+   * at a state no older than storage's current revision at the call. Proven either by the cache
+   * having reached that revision, or, when writes elsewhere moved the revision on, by a keys-only
+   * list of the prefix matching the cache key for key (same keys, same modRevisions), allowing
+   * `waitMs` for changes still on their way to the cache. Undefined when not proven: the caller
+   * reads storage (etcd 3.4.23's progress notifications are not trusted for this, storage-notes §5).
+   */
+  async consistentSnapshot(keyPrefix: string, waitMs = CONSISTENT_WAIT_MS): Promise<CacheSnapshot | undefined> {
+    const current = await this.opts.storage.currentRevision();
+    if (this.resourceVersion >= current) return this.snapshot(keyPrefix);
+    const at = await this.opts.storage.list(keyPrefix, { keysOnly: true });
+    if (at.more) return undefined;
+    const deadline = this.now() + waitMs;
+    for (;;) {
+      if (this.resourceVersion >= at.revision) return this.snapshot(keyPrefix);
+      if (this.matchesStorage(keyPrefix, at.items)) return { items: this.store.values(keyPrefix), resourceVersion: at.revision };
+      const left = deadline - this.now();
+      if (left <= 0 || this.stopped) return undefined;
+      await this.nextProgress(Math.min(left, 10));
+    }
+  }
+
+  /** Keys and modRevisions under `prefix` at `revision` (values are not needed). */
+  private async listKeys(prefix: string, revision: number): Promise<Array<{ key: string; modRevision: number }>> {
+    const out: Array<{ key: string; modRevision: number }> = [];
     let continueFrom: string | undefined;
     const pageSize = this.opts.listPageSize ?? 1000;
     for (;;) {
-      const page = await this.opts.storage.list(this.opts.prefix, { limit: pageSize, continueFrom, atRevision: revision });
-      for (const kv of page.items) mods.set(kv.key, kv.modRevision);
+      const page = await this.opts.storage.list(prefix, { limit: pageSize, continueFrom, atRevision: revision, keysOnly: true });
+      for (const kv of page.items) out.push({ key: kv.key, modRevision: kv.modRevision });
       if (!page.more || page.items.length === 0) break;
       continueFrom = page.items[page.items.length - 1]!.key;
     }
-    if (this.ring.headSeq !== seqBefore || this.cacheRevision !== revBefore) return false;
-    const current = this.store.raw();
-    if (current.size + this.undecodable.size !== mods.size) return false;
-    for (const [key, obj] of current) {
-      if (mods.get(key) !== obj.revision) return false;
+    return out;
+  }
+
+  /**
+   * True when the cache's keys under `prefix` are exactly `items`, each at the same modRevision
+   * (undecodable values count, at the revision they were seen): then the states are equal.
+   */
+  private matchesStorage(prefix: string, items: ReadonlyArray<{ key: string; modRevision: number }>): boolean {
+    let undecodable = 0;
+    for (const key of this.undecodable.keys()) if (key.startsWith(prefix)) undecodable++;
+    if (this.store.count(prefix) + undecodable !== items.length) return false;
+    for (const kv of items) {
+      const c = this.store.get(kv.key);
+      if (c !== undefined ? c.revision !== kv.modRevision : this.undecodable.get(kv.key) !== kv.modRevision) return false;
     }
-    for (const [key, rev] of this.undecodable) {
-      if (mods.get(key) !== rev) return false;
-    }
-    if (revision > this.confirmedRevision) this.confirmedRevision = revision;
     return true;
   }
 

@@ -380,6 +380,39 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     expect(cache.storageWatchOpen).toBe(false);
   });
 
+  test('a consistent snapshot includes every write acknowledged before it, also after writes under other prefixes moved the revision on', async () => {
+    const prefix = freshPrefix('consistent');
+    const other = freshPrefix('consistent-other');
+    const cache = await started(prefix);
+    let last = 0;
+    for (let i = 0; i < 12; i++) {
+      const mine = await storage.create(`${prefix}ns/p${i}`, pod('ns', `p${i}`));
+      if (i % 3 === 1) await storage.update(`${prefix}ns/p0`, pod('ns', 'p0', { v: String(i) }), (await storage.get(`${prefix}ns/p0`)).modRevision);
+      if (i % 3 === 2) await storage.delete(`${prefix}ns/p${i - 1}`);
+      if (i % 2 === 0) last = (await storage.create(`${other}ns/o${i}`, pod('ns', `o${i}`))).modRevision;
+      const snap = await cache.consistentSnapshot(prefix, 5000);
+      expect(snap).toBeDefined();
+      const list = await storage.list(prefix);
+      expect(snap!.items.map((c) => `${c.key}@${c.revision}`)).toEqual(list.items.map((kv) => `${kv.key}@${kv.modRevision}`));
+      expect(snap!.resourceVersion).toBeGreaterThanOrEqual(Math.max(mine.modRevision, last));
+    }
+    // One namespace only: the proof covers that key range alone.
+    await storage.create(`${prefix}zz/only`, pod('zz', 'only'));
+    await storage.create(`${other}ns/after`, pod('ns', 'after'));
+    const ns = await cache.consistentSnapshot(`${prefix}zz/`, 5000);
+    expect(ns!.items.map((c) => c.key)).toEqual([`${prefix}zz/only`]);
+  });
+
+  test('an undecodable value counts in the consistency proof as the key it is', async () => {
+    const prefix = freshPrefix('consistent-bad');
+    const cache = await started(prefix);
+    await storage.create(`${prefix}ns/bad`, Buffer.from('{nope'));
+    const good = await storage.create(`${prefix}ns/good`, pod('ns', 'good'));
+    await storage.create(`${freshPrefix('elsewhere')}ns/x`, pod('ns', 'x'));
+    const snap = await cache.consistentSnapshot(prefix, 5000);
+    expect(snap!.items.map((c) => `${c.key}@${c.revision}`)).toEqual([`${prefix}ns/good@${good.modRevision}`]);
+  });
+
   test('a value that does not decode is skipped and the watch continues', async () => {
     const prefix = freshPrefix('corrupt');
     const cache = await started(prefix);
