@@ -57,7 +57,10 @@ interface PendingWrite {
 type MetaRow = { value: number };
 type GetRow = { id: number; deleted: number; create_revision: number; value: Buffer };
 /** Only the columns a KeyValue needs: each extra column is a conversion per row. */
-type ListRow = { id: number; name: string; create_revision: number; value: Buffer };
+type ListRow = { id: number; name: string; create_revision: number; value?: Buffer };
+
+/** The value of a keysOnly list item (empty, so sharing it is safe). */
+const NO_VALUE = Buffer.alloc(0);
 
 /** Revisions pruned per compaction transaction, so compaction never holds the writer for long. */
 const COMPACT_CHUNK = 5000;
@@ -215,8 +218,10 @@ export class SqliteStorage implements Storage {
     const exclusive = after !== undefined && Buffer.compare(Buffer.from(after), Buffer.from(prefix)) >= 0;
     const lower = exclusive ? (after as string) : prefix;
     const upper = prefixEnd(prefix);
+    // keysOnly leaves the value column out: SQLite then reads no overflow page of a large value.
+    const cols = opts.keysOnly === true ? 'k.id, k.name, k.create_revision' : 'k.id, k.name, k.create_revision, k.value';
     const sql =
-      `SELECT k.id, k.name, k.create_revision, k.value FROM kine k WHERE k.name ${exclusive ? '>' : '>='} ?${upper !== undefined ? ' AND k.name < ?' : ''}` +
+      `SELECT ${cols} FROM kine k WHERE k.name ${exclusive ? '>' : '>='} ?${upper !== undefined ? ' AND k.name < ?' : ''}` +
       ' AND k.id = (SELECT MAX(k2.id) FROM kine k2 WHERE k2.name = k.name AND k2.id <= ?)' +
       ' AND k.deleted = 0 ORDER BY k.name LIMIT ?';
     const params: Array<string | number> = [lower];
@@ -226,7 +231,7 @@ export class SqliteStorage implements Storage {
     const more = limit !== undefined && rows.length > limit;
     if (more) rows.pop();
     return {
-      items: rows.map((r) => ({ key: r.name, value: r.value, createRevision: r.create_revision, modRevision: r.id })),
+      items: rows.map((r) => ({ key: r.name, value: r.value ?? NO_VALUE, createRevision: r.create_revision, modRevision: r.id })),
       revision: at,
       more,
     };

@@ -183,6 +183,23 @@ describe('SqliteStorage', () => {
     expect(await storage.count(prefix)).toBe(N);
   }, 120_000);
 
+  it('a keysOnly list returns the keys and revisions of the full list at the same revision, with empty values', async () => {
+    for (let i = 0; i < 30; i++) await storage.create(`/k/item-${String(i).padStart(2, '0')}`, Buffer.from(`value-${i}`));
+    const first = await storage.get('/k/item-03');
+    await storage.update(first.key, Buffer.from('changed'), first.modRevision);
+    await storage.delete('/k/item-07');
+    const full = await storage.list('/k/');
+    const keys = await storage.list('/k/', { keysOnly: true });
+    expect(keys.revision).toBe(full.revision);
+    expect(keys.items.map((kv) => [kv.key, kv.modRevision, kv.createRevision])).toEqual(
+      full.items.map((kv) => [kv.key, kv.modRevision, kv.createRevision]),
+    );
+    expect(keys.items.every((kv) => kv.value.length === 0)).toBe(true);
+    const page = await storage.list('/k/', { keysOnly: true, limit: 10, continueFrom: '/k/item-09', atRevision: full.revision });
+    expect(page.items.map((kv) => kv.key)).toEqual(full.items.slice(9, 19).map((kv) => kv.key));
+    expect(page.more).toBe(true);
+  });
+
   it('a watch that stops reading past its queue limit catches up from the table without a gap', async () => {
     await storage.close();
     storage = SqliteStorage.open({ dataDir: dir, watchQueueLimit: 50 });
