@@ -29,13 +29,23 @@ export class CachedObject {
     readonly key: string,
     /** The object's resourceVersion (its key's modRevision, or a delete's revision). */
     readonly revision: number,
-    /** The JSON of the object, metadata.resourceVersion included. Shared: never write into it. */
-    readonly json: Buffer,
+    private bytes: Buffer,
     /** Byte offset and length of the resourceVersion digits in `json`. */
     private readonly rvAt: number,
     private readonly rvLength: number,
     readonly attrs: ObjectAttrs,
   ) {}
+
+  /** The JSON of the object, metadata.resourceVersion included. Shared: never write into it. */
+  get json(): Buffer {
+    return this.bytes;
+  }
+
+  /** The same bytes at a new place (the watch cache's arena moves them when it packs or compacts). */
+  rehome(bytes: Buffer): void {
+    if (bytes.length !== this.bytes.length) throw new Error('rehome must keep the bytes');
+    this.bytes = bytes;
+  }
 
   /**
    * Builds the cached form from stored text in the layout the registry writes: `head` (everything
@@ -44,7 +54,7 @@ export class CachedObject {
    */
   static splice(key: string, revision: number, stored: Buffer, headLength: number, attrs: ObjectAttrs): CachedObject {
     const digits = Buffer.from(String(revision));
-    const json = Buffer.allocUnsafeSlow(stored.length + RV_KEY.length + digits.length + RV_END.length);
+    const json = Buffer.allocUnsafe(stored.length + RV_KEY.length + digits.length + RV_END.length);
     let at = stored.copy(json, 0, 0, headLength);
     at += RV_KEY.copy(json, at);
     const rvAt = at;

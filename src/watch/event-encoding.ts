@@ -56,13 +56,16 @@ const SUFFIX = Buffer.from('}\n');
 export function eventBytes(ev: ApiWatchEvent): Buffer {
   let line = lines.get(ev);
   if (line === undefined) {
-    line =
-      ev instanceof CachedEvent
-        ? Buffer.concat([PREFIX[ev.type], ev.item.json, SUFFIX], PREFIX[ev.type].length + ev.item.json.length + SUFFIX.length)
-        : Buffer.from(JSON.stringify(ev) + '\n');
+    line = ev instanceof CachedEvent ? cachedLine(ev) : Buffer.from(JSON.stringify(ev) + '\n');
     lines.set(ev, line);
   }
   return line;
+}
+
+function cachedLine(ev: CachedEvent): Buffer {
+  const prefix = PREFIX[ev.type];
+  const json = ev.item.json;
+  return Buffer.concat([prefix, json, SUFFIX], prefix.length + json.length + SUFFIX.length);
 }
 
 /** Drop a cached line and decoded object (the watch cache does this once an event is old, to bound memory). */

@@ -20,6 +20,7 @@ import type { ApiWatcher, CacheReader, CacheSnapshot } from './types';
 import { RingBuffer } from './ring-buffer';
 import { ObjectStore } from './object-store';
 import { HistoryEntry, type ChangeType } from './history-entry';
+import { JsonArena } from './json-arena';
 import type { AttrFilter, CachedObject } from './cached-object';
 import { CacheWatcher, type WatcherHost } from './cache-watcher';
 import { errorEvent, tooOldResourceVersion } from './event-encoding';
@@ -96,6 +97,8 @@ export class WatchCache implements WatcherHost, CacheReader {
   /** Revision of the last change applied (or of the last (re)list). */
   cacheRevision = 0;
   private readonly store = new ObjectStore();
+  /** Where the cached objects' bytes live (see json-arena.ts). */
+  private arena = new JsonArena();
   private readonly watchers = new Set<CacheWatcher>();
   /** A revision proven (by a list compare) to have the same state as the cache. */
   private confirmedRevision = 0;
@@ -148,6 +151,11 @@ export class WatchCache implements WatcherHost, CacheReader {
   /** Number of objects in the cache. */
   get size(): number {
     return this.store.size;
+  }
+
+  /** Bytes of JSON the cache holds in its arena, including versions not yet swept away. */
+  get bytesHeld(): number {
+    return this.arena.residentBytes;
   }
 
   /** True while a storage watch is open (for leak checks). */
@@ -353,6 +361,7 @@ export class WatchCache implements WatcherHost, CacheReader {
     const { storage, prefix } = this.opts;
     const pageSize = this.opts.listPageSize ?? 1000;
     const fresh = new ObjectStore();
+    const arena = new JsonArena();
     const badValues = new Map<string, number>();
     let revision = 0;
     let continueFrom: string | undefined;
@@ -361,7 +370,7 @@ export class WatchCache implements WatcherHost, CacheReader {
       revision = page.revision;
       for (const kv of page.items) {
         const obj = this.decodeSafe(kv);
-        if (obj !== undefined) fresh.set(kv.key, obj);
+        if (obj !== undefined) fresh.set(kv.key, arena.adopt(obj));
         else badValues.set(kv.key, kv.modRevision);
       }
       if (!page.more || page.items.length === 0) break;
@@ -369,6 +378,7 @@ export class WatchCache implements WatcherHost, CacheReader {
     }
     this.store.clear();
     for (const [k, o] of fresh.entries('')) this.store.set(k, o);
+    this.arena = arena;
     this.undecodable.clear();
     for (const [k, r] of badValues) this.undecodable.set(k, r);
     this.lastSnapshot = null;
@@ -444,12 +454,13 @@ export class WatchCache implements WatcherHost, CacheReader {
     const prev = this.store.get(ev.key);
     const kv: KeyValue = { key: ev.key, value: ev.value, createRevision: ev.createRevision, modRevision: ev.modRevision };
     let type: ChangeType;
-    let obj = this.decodeSafe(kv);
+    const decoded = this.decodeSafe(kv);
+    let obj = decoded && this.arena.adopt(decoded);
     if (ev.type === 'delete') {
       type = 'DELETED';
       this.store.delete(ev.key);
       this.undecodable.delete(ev.key);
-      if (obj === undefined && prev !== undefined) obj = prev.withRevision(ev.modRevision);
+      if (obj === undefined && prev !== undefined) obj = this.arena.adopt(prev.withRevision(ev.modRevision));
     } else {
       type = ev.isCreate ? 'ADDED' : 'MODIFIED';
       if (obj === undefined) {
@@ -480,6 +491,7 @@ export class WatchCache implements WatcherHost, CacheReader {
       }
     }
     this.ring.at(this.ring.headSeq - 1 - ENCODED_WINDOW)?.forgetEncodings();
+    if (this.arena.sweepDue) this.sweepArena();
     const head = this.ring.headSeq;
     for (const w of this.watchers) {
       if (w.waiting) w.notify();
@@ -492,6 +504,17 @@ export class WatchCache implements WatcherHost, CacheReader {
       }
     }
     this.wakeProgress();
+  }
+
+  /** Let the arena drop the bytes of versions neither the state nor the history holds any more. */
+  private sweepArena(): void {
+    const live = new Set<CachedObject>(this.store.raw().values());
+    for (let seq = this.ring.tailSeq; seq < this.ring.headSeq; seq++) {
+      const e = this.ring.at(seq)!;
+      live.add(e.object);
+      if (e.prevObject !== undefined) live.add(e.prevObject);
+    }
+    this.arena.sweep(live);
   }
 
   private decodeSafe(kv: KeyValue): CachedObject | undefined {

@@ -413,6 +413,25 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     expect(snap!.items.map((c) => `${c.key}@${c.revision}`)).toEqual([`${prefix}ns/good@${good.modRevision}`]);
   });
 
+  if (backendName === 'sqlite') {
+    test('under churn the bytes the cache holds stay bounded by its state and history, and every version it serves is intact', async () => {
+      const prefix = freshPrefix('churn');
+      const cache = await started(prefix, { historySize: 50 });
+      const pad = 'y'.repeat(20_000);
+      let cur = await storage.create(`${prefix}ns/hot`, pod('ns', 'hot', {}, { pad, n: 0 }));
+      for (let i = 1; i <= 800; i++) cur = await storage.update(`${prefix}ns/hot`, pod('ns', 'hot', {}, { pad, n: i }), cur.modRevision);
+      expect(await eventually(() => cache.resourceVersion === cur.modRevision)).toBe(true);
+      // 16 MB were written; the state (1 object) and the history (50 versions) need ~1 MB.
+      expect(cache.bytesHeld).toBeLessThan(12 * 1024 * 1024);
+      const [only] = cache.snapshot(prefix).items;
+      expect(only!.decode()).toMatchObject({ n: 800, pad, metadata: { resourceVersion: String(cur.modRevision) } });
+      const w = cache.watch({ resourceVersion: String(cur.modRevision - 40) });
+      const replay = await take(w, 40);
+      expect(replay.map((e) => (e.object as KubeObject)['n'])).toEqual(Array.from({ length: 40 }, (_, i) => 761 + i));
+      w.close();
+    });
+  }
+
   test('a value that does not decode is skipped and the watch continues', async () => {
     const prefix = freshPrefix('corrupt');
     const cache = await started(prefix);
