@@ -45,6 +45,7 @@ export async function benchColdStart(c: Ctx): Promise<void> {
       await stopServer(empty);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      if (c.store === 'etcd') await c.twin.remove('/p15-empty/');
     }
     await stopServer(c.server);
     const t0 = performance.now();

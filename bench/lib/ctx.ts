@@ -144,17 +144,20 @@ export function latencyRow<T extends Latency>(c: Ctx, id: string, name: string, 
   });
 }
 
-/** A "CPU µs/op" row: server + etcd + load generator (API side) against etcd + client (raw side). */
+/**
+ * A "CPU us/op" row from /proc/PID/stat: API side server + etcd + load generator, raw side etcd +
+ * client (the embedded store's twin runs inside the client, so its store CPU is the client's).
+ */
 export function cpuRow(c: Ctx, id: string, label: string, reps: Array<Rep<{ cpu: Record<string, number> }>>): void {
   const get = (k: string) => (t: { cpu: Record<string, number> }) => t.cpu[k] ?? 0;
   const m = (k: string, side: 'api' | 'raw'): string => fmt(median(reps.map((r) => (side === 'api' ? get(k)(r.api) : rawMean(r, get(k))))));
-  const store = c.store === 'etcd' ? 'etcd' : 'sqlite-in-client';
+  const etcd = c.store === 'etcd';
   c.rows.push({
     store: c.store,
     id,
-    name: `  CPU us/op, ${label}: server+${c.store === 'etcd' ? 'etcd+' : ''}client`,
-    api: c.store === 'etcd' ? `${m('server', 'api')}+${m('etcd', 'api')}+${m('client', 'api')}` : `${m('server', 'api')}+${m('client', 'api')}`,
-    raw: c.store === 'etcd' ? `${m('etcd', 'raw')}+${m('client', 'raw')}` : `${m('client', 'raw')} (${store})`,
+    name: `  CPU us/op, ${label}: server+${etcd ? 'etcd+' : ''}client`,
+    api: etcd ? `${m('server', 'api')}+${m('etcd', 'api')}+${m('client', 'api')}` : `${m('server', 'api')}+${m('client', 'api')}`,
+    raw: etcd ? `${m('etcd', 'raw')}+${m('client', 'raw')}` : `${m('client', 'raw')} (store in client)`,
     ratio: '',
     target: '',
   });
