@@ -159,6 +159,13 @@ async function main(): Promise<void> {
   const onSignal = (): void => void cleanupAll().finally(() => process.exit(130));
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A crash must not leave etcd, servers or temp dirs behind either.
+  const onCrash = (err: unknown): void => {
+    console.error('benchmark crashed:', err);
+    void cleanupAll().finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   const etcd = await startEtcd({ extraArgs: ['--quota-backend-bytes', String(8 * 1024 * MiB)] });
   cleanups.push(() => etcd.cleanup());
   const raw = new Etcd3(etcdClientOptions({ endpoints: [etcd.endpoint] }));
