@@ -77,7 +77,8 @@ async function step(c: Ctx, ids: string[], label: string, fn: () => Promise<void
 
 async function runStore(store: StoreName, etcd: EtcdProcess, raw: Etcd3): Promise<void> {
   const data = mkdtempSync(join(tmpdir(), 'km-bench-api-'));
-  cleanups.push(() => rmSync(data, { recursive: true, force: true }));
+  const removeData = (): void => rmSync(data, { recursive: true, force: true });
+  cleanups.push(removeData);
   const args = [`--data-dir=${data}`, '--compaction-interval=0'];
   if (store === 'etcd') {
     args.push(`--etcd-servers=${etcd.endpoint}`);
@@ -144,8 +145,9 @@ async function runStore(store: StoreName, etcd: EtcdProcess, raw: Etcd3): Promis
     await step(c, ['P16'], 'P16 overload', () => benchOverload(c));
     await step(c, ['P15'], 'P15 cold start', () => benchColdStart(c));
   } finally {
-    cleanups.splice(cleanups.indexOf(stop), 1);
+    for (const f of [stop, removeData]) cleanups.splice(cleanups.indexOf(f), 1);
     await stop();
+    removeData();
   }
 }
 
