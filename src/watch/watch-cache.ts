@@ -96,6 +96,8 @@ export class WatchCache implements WatcherHost, CacheReader {
   historyStart = 0;
   /** Revision of the last change applied (or of the last (re)list). */
   cacheRevision = 0;
+  /** Keys whose change at cacheRevision is applied; 'all' after a list at that revision. */
+  private appliedAtRevision: Set<string> | 'all' = 'all';
   private readonly store = new ObjectStore();
   /** Where the cached objects' bytes live (see json-arena.ts). */
   private arena = new JsonArena();
@@ -385,6 +387,7 @@ export class WatchCache implements WatcherHost, CacheReader {
     this.ring.clear();
     this.historyStart = revision;
     this.cacheRevision = revision;
+    this.appliedAtRevision = 'all';
     this.confirmedRevision = revision;
     this.settlingUntil = 0;
     return revision;
@@ -449,8 +452,13 @@ export class WatchCache implements WatcherHost, CacheReader {
   }
 
   private apply(ev: WatchEvent): void {
-    // A resumed storage watch starts after cacheRevision; anything at or below it is a duplicate.
-    if (ev.modRevision <= this.cacheRevision) return;
+    // A resumed storage watch starts after cacheRevision; anything below it is a duplicate. One
+    // revision may carry several keys (a transaction or range delete from another etcd client):
+    // at cacheRevision only a key already applied there is a duplicate.
+    if (ev.modRevision < this.cacheRevision) return;
+    if (ev.modRevision === this.cacheRevision && (this.appliedAtRevision === 'all' || this.appliedAtRevision.has(ev.key))) return;
+    if (ev.modRevision > this.cacheRevision || this.appliedAtRevision === 'all') this.appliedAtRevision = new Set([ev.key]);
+    else this.appliedAtRevision.add(ev.key);
     const prev = this.store.get(ev.key);
     const kv: KeyValue = { key: ev.key, value: ev.value, createRevision: ev.createRevision, modRevision: ev.modRevision };
     let type: ChangeType;
