@@ -1,8 +1,8 @@
 /**
  * The opaque list continue token, shaped like kube's: base64 of
  * `{"v":"meta.k8s.io/v1","rv":<snapshot revision>,"start":"<next key after the prefix>"}`.
- * rv -1 is kube's inconsistent continuation (handed out with the 410 for a compacted token): the
- * rest of the list at the latest revision.
+ * rv -1 (any negative, as kube decodes it) is kube's inconsistent continuation, handed out with the
+ * 410 for a compacted token: the rest of the list at the latest revision.
  */
 
 /** The revision of a token that continues at the latest revision instead of a snapshot. */
@@ -34,8 +34,10 @@ export function decodeContinue(token: string): ContinueState {
   if (typeof parsed !== 'object' || parsed === null) return bad();
   const p = parsed as { v?: unknown; rv?: unknown; start?: unknown };
   if (p.v !== 'meta.k8s.io/v1' || typeof p.rv !== 'number' || typeof p.start !== 'string') return bad();
-  if (p.rv <= 0 && p.rv !== CONTINUE_AT_LATEST) return bad();
+  // As kube: 0 is invalid; any negative revision means "at the latest" (kube hands out -1).
+  const rv = p.rv;
+  if (rv === 0 || !Number.isSafeInteger(rv)) return bad();
   const start = p.start.endsWith('\u0000') ? p.start.slice(0, -1) : p.start;
   if (start.includes('..') || start.startsWith('/')) return bad();
-  return { revision: p.rv, lastKey: start };
+  return { revision: rv < 0 ? CONTINUE_AT_LATEST : rv, lastKey: start };
 }

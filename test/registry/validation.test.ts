@@ -73,8 +73,9 @@ test('a continue token round-trips its revision and key and is opaque base64', (
   expect(JSON.parse(Buffer.from(t, 'base64').toString())).toMatchObject({ v: 'meta.k8s.io/v1', rv: 42 });
 });
 
-test('a continue token at resourceVersion -1 (kube\'s inconsistent continuation) decodes; 0 is refused', () => {
+test('a continue token at a negative resourceVersion (kube\'s inconsistent continuation, -1) decodes to "latest"; 0 is refused', () => {
   expect(decodeContinue(encodeContinue(-1, 'default/p1'))).toEqual({ revision: -1, lastKey: 'default/p1' });
+  expect(decodeContinue(encodeContinue(-7, 'default/p1'))).toEqual({ revision: -1, lastKey: 'default/p1' });
   expect(() => decodeContinue(encodeContinue(0, 'default/p1'))).toThrow('continue key is not valid');
 });
 
