@@ -47,7 +47,16 @@ export function isUnavailableError(err: unknown): boolean {
  * write can be retried on another endpoint without risking a double apply.
  */
 export function neverSent(err: unknown): boolean {
-  return err instanceof Error && /No connection established|ECONNREFUSED|Failed to connect/i.test(err.message);
+  return err instanceof Error && (/No connection established|ECONNREFUSED|Failed to connect/i.test(err.message) || waitedForConnection(err));
+}
+
+/**
+ * A deadline that expired while grpc-js was still waiting for a connection to send on ("Waiting
+ * for LB pick": etcd unreachable, or accepting TCP but not answering, as a frozen process does).
+ * The call never reached etcd, so it is Unavailable rather than a Timeout of unknown outcome.
+ */
+function waitedForConnection(err: Error): boolean {
+  return isTimeout(err) && err.message.includes('Waiting for LB pick');
 }
 
 /** Translate any thrown value into a StorageError for `key`. StorageErrors pass through. */
@@ -66,6 +75,7 @@ export function toStorageError(err: unknown, key: string): StorageError {
     // alarm, so not Unavailable (a 503 that invites retries) but etcd's own words, as kube passes them.
     return new StorageError('NoSpace', key, NOSPACE_MSG, undefined, { cause: err });
   }
+  else if (waitedForConnection(err)) return unavailable(key, err);
   else if (isTimeout(err)) code = 'Timeout';
   else if (isUnavailableError(err)) return unavailable(key, err);
   else code = 'Internal';

@@ -2,6 +2,7 @@
  * EtcdStorage against a real etcd 3.4 process: the shared contract suite, plus what only a
  * networked backend can do wrong (outages, restarts under a live watch, endpoint forms).
  */
+import net from 'node:net';
 import { EtcdStorage } from '../../src/storage/etcd-storage';
 import { parseEndpoints } from '../../src/storage/etcd-client';
 import { isStorageError } from '../../src/storage/errors';
@@ -50,6 +51,32 @@ async function outcomeWithin(p: Promise<string>, ms: number): Promise<string> {
     clearTimeout(timer);
   }
 }
+
+test('a call that never gets a connection (a listener that accepts TCP and stays silent) fails Unavailable at its deadline, not Timeout: it never reached etcd', async () => {
+  const sockets = new Set<net.Socket>();
+  const silent = net.createServer((sock) => {
+    sockets.add(sock);
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const storage = EtcdStorage.create({ endpoints: [`http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`], requestTimeoutMs: 500 });
+  try {
+    for (const op of [() => storage.get('/registry/pods/a'), () => storage.create('/registry/pods/a', Buffer.from('1'))]) {
+      const outcome = await outcomeWithin(
+        op().then(
+          () => 'succeeded',
+          (err: unknown) => (isStorageError(err) ? err.code : `non-storage error: ${String(err)}`),
+        ),
+        10_000,
+      );
+      expect(outcome).toBe('Unavailable');
+    }
+  } finally {
+    await storage.close();
+    for (const sock of sockets) sock.destroy();
+    await new Promise<void>((r) => silent.close(() => r()));
+  }
+});
 
 describe('EtcdStorage outages', () => {
   let proc: EtcdProcess;
@@ -106,11 +133,15 @@ describe('EtcdStorage outages', () => {
     expect(b.modRevision).toBeGreaterThan(kv.modRevision);
   });
 
-  it('calls to a stalled etcd (SIGSTOP) fail with Timeout at the deadline, and work again after SIGCONT', async () => {
+  it('calls to a stalled etcd (SIGSTOP) fail at the deadline, Timeout once sent (Unavailable if no connection could be made), and work again after SIGCONT', async () => {
     const kv = await storage.create('/registry/stall/a', Buffer.from('1'));
     proc.member.pause();
     try {
-      for (const op of [() => storage.get('/registry/stall/a'), () => storage.create('/registry/stall/b', Buffer.from('2'))]) {
+      // The first call goes out on the live connection: its outcome is unknown, a Timeout. Later
+      // ones may find the connection reset and wait for a new one that the frozen etcd never
+      // completes: they never reached etcd, so Unavailable.
+      const ops = [() => storage.get('/registry/stall/a'), () => storage.create('/registry/stall/b', Buffer.from('2'))];
+      for (const [i, op] of ops.entries()) {
         const outcome = await outcomeWithin(
           op().then(
             () => 'succeeded',
@@ -118,7 +149,8 @@ describe('EtcdStorage outages', () => {
           ),
           10_000,
         );
-        expect(outcome).toBe('Timeout');
+        if (i === 0) expect(outcome).toBe('Timeout');
+        else expect(['Timeout', 'Unavailable']).toContain(outcome);
       }
     } finally {
       proc.member.resume();
