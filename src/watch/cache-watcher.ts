@@ -227,7 +227,7 @@ export class CacheWatcher implements ApiWatcher, StopNotifier, AsyncIterator<Api
     if (this.initial !== null) {
       while (this.initialIndex < this.initial.length) {
         const obj = this.initial[this.initialIndex++]!;
-        if (filter === undefined || filter(obj.attrs)) return new CachedEvent('ADDED', obj);
+        if (filter === undefined || filter(obj.attrs)) return new CachedEvent('ADDED', obj, false);
       }
       this.initial = null;
     }

@@ -25,6 +25,8 @@ export class CachedEvent implements ApiWatchEvent {
   constructor(
     readonly type: ObjectEventType,
     readonly item: CachedObject,
+    /** False for an event only one watcher will send (its initial state): its line is not kept. */
+    readonly shared = true,
   ) {}
 
   get object(): KubeObject {
@@ -54,6 +56,7 @@ const SUFFIX = Buffer.from('}\n');
  * string, so writing it to N sockets does not re-encode it N times.
  */
 export function eventBytes(ev: ApiWatchEvent): Buffer {
+  if (ev instanceof CachedEvent && !ev.shared) return cachedLine(ev);
   let line = lines.get(ev);
   if (line === undefined) {
     line = ev instanceof CachedEvent ? cachedLine(ev) : Buffer.from(JSON.stringify(ev) + '\n');

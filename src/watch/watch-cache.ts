@@ -3,13 +3,15 @@
  *
  * It keeps the current objects (for resourceVersion=0 / NotOlderThan lists and initial events) and
  * a bounded ring of recent changes, from which watchers start and resume without touching storage.
+ * Objects are kept as their JSON bytes plus selector attributes (CachedObject), decoded once on the
+ * way in and never again to be listed, filtered or sent.
  * Semantics follow kube-apiserver's cacher: RV unset/"0" replays current state as ADDED, RV=N
  * delivers exactly the changes after N, an N older than the history gets one 410 ERROR event.
  *
  * Freshness: the cache only sees revisions of its own prefix, so a revision written elsewhere can be
  * ahead of it. Watches from such an N are still exact (changes at or below N are skipped by revision);
- * only snapshots that must be "not older than N" need proof, which `waitUntilFresh` gets from a
- * current-revision read plus, when the prefix is idle, a list compared against the cache
+ * only snapshots that must be "not older than N" (and consistent reads) need proof, which comes from
+ * a current-revision read plus, when that is ahead, a keys-only list compared against the cache
  * (storage-notes.md §5: do not rely on etcd progress notifications on 3.4.23).
  */
 import type { KeyValue, Storage, WatchEvent, WatchStream } from '../storage/interface';

@@ -4,6 +4,7 @@
  */
 import type { KeyValue } from '../../src/storage/interface';
 import { cachedObjectDecoder } from '../../src/watch/cached-object';
+import { CachedEvent, eventBytes } from '../../src/watch/event-encoding';
 
 const kv = (value: string, modRevision = 42, key = '/registry/pods/ns/a'): KeyValue => ({ key, value: Buffer.from(value), createRevision: 7, modRevision });
 const stored = (extra: Record<string, unknown> = {}): string =>
@@ -84,4 +85,17 @@ test('multi-byte UTF-8 text survives the splice', () => {
   const c = cachedObjectDecoder({ apiVersion: 'v1', kind: 'Pod' })(kv(text, 3))!;
   expect((c.decode()['spec'] as { note: string }).note).toBe('größe — 測試 🚀');
   expect((c.withRevision(1000).decode()['spec'] as { note: string }).note).toBe('größe — 測試 🚀');
+});
+
+test('a watch event of a cached object is its stored bytes in the event envelope, encoded once when shared', () => {
+  const c = cachedObjectDecoder({ apiVersion: 'v1', kind: 'Pod' })(kv(stored(), 5))!;
+  const shared = new CachedEvent('MODIFIED', c);
+  const line = eventBytes(shared);
+  expect(line.toString()).toBe(`{"type":"MODIFIED","object":${c.json.toString()}}\n`);
+  expect(JSON.parse(line.toString())).toEqual({ type: 'MODIFIED', object: c.decode() });
+  expect(JSON.stringify(shared) + '\n').toBe(line.toString());
+  expect(eventBytes(shared)).toBe(line);
+  const once = new CachedEvent('ADDED', c, false);
+  expect(eventBytes(once).toString()).toBe(`{"type":"ADDED","object":${c.json.toString()}}\n`);
+  expect(eventBytes(once)).not.toBe(eventBytes(once));
 });
