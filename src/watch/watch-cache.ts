@@ -48,6 +48,8 @@ export interface WatchCacheOptions {
    * does not pin old object versions. Older resumes replay from storage (see storageReplay).
    */
   historyMaxAgeMs?: number;
+  /** How often a quiet cache ages out history and gives back memory (default 5 s). */
+  housekeepingIntervalMs?: number;
   /** Events a watcher may fall behind before it is closed with an ERROR. */
   bufferPerWatcher?: number;
   /** kind/apiVersion stamped on BOOKMARK objects. */
@@ -90,6 +92,10 @@ const CONSISTENT_WAIT_MS = 100;
  * while lagging watchers re-encode the rare old one. Bounds the byte cache to ~this × object size.
  */
 const ENCODED_WINDOW = 1024;
+/** How often a quiet cache ages out history, releases old encodings and sweeps its arena. */
+const HOUSEKEEPING_MS = 5_000;
+/** Encoded lines older than this are released even when no newer events push them out. */
+const ENCODED_MAX_AGE_MS = 10_000;
 
 export type { CacheSnapshot } from './types';
 
@@ -113,6 +119,9 @@ export class WatchCache implements WatcherHost, CacheReader {
   private started = false;
   private pump: Promise<void> | null = null;
   private bookmarkTimer: NodeJS.Timeout | null = null;
+  private housekeepingTimer: NodeJS.Timeout | null = null;
+  /** History entries below this sequence number had their encodings released by housekeeping. */
+  private encodingsReleasedTo = 0;
   private bookmarkTick = 1000;
   private bookmarkWatchers = 0;
   private progressWaiters = new Set<() => void>();
@@ -180,6 +189,9 @@ export class WatchCache implements WatcherHost, CacheReader {
     }
     this.stream = this.opts.storage.watch(this.opts.prefix, revision);
     this.pump = this.runPump();
+    if (this.stopped) return;
+    this.housekeepingTimer = setInterval(() => this.housekeeping(), this.opts.housekeepingIntervalMs ?? HOUSEKEEPING_MS);
+    this.housekeepingTimer.unref();
   }
 
   /** Stop the storage watch and end every watcher (clean end, as on server shutdown). */
@@ -190,6 +202,8 @@ export class WatchCache implements WatcherHost, CacheReader {
     for (const w of [...this.watchers]) w.close();
     if (this.bookmarkTimer) clearInterval(this.bookmarkTimer);
     this.bookmarkTimer = null;
+    if (this.housekeepingTimer) clearInterval(this.housekeepingTimer);
+    this.housekeepingTimer = null;
     for (const wake of this.progressWaiters) wake();
     await this.pump;
   }
@@ -492,14 +506,7 @@ export class WatchCache implements WatcherHost, CacheReader {
     entry.appliedAt = now;
     const evicted = this.ring.push(entry);
     if (evicted !== undefined) this.historyStart = evicted.revision;
-    const maxAge = this.opts.historyMaxAgeMs ?? DEFAULT_HISTORY_AGE_MS;
-    if (maxAge > 0) {
-      // Never drop the newest entry: watchers positioned just before it still need it.
-      for (let old = this.ring.at(this.ring.tailSeq); old !== undefined && old !== entry && now - old.appliedAt > maxAge; old = this.ring.at(this.ring.tailSeq)) {
-        this.ring.shift();
-        this.historyStart = old.revision;
-      }
-    }
+    this.ageOutHistory(now);
     this.ring.at(this.ring.headSeq - 1 - ENCODED_WINDOW)?.forgetEncodings();
     if (this.arena.sweepDue) this.sweepArena();
     const head = this.ring.headSeq;
@@ -514,6 +521,33 @@ export class WatchCache implements WatcherHost, CacheReader {
       }
     }
     this.wakeProgress();
+  }
+
+  /** Drop history older than the age bound; never the newest entry (watchers just before it need it). Returns how many. */
+  private ageOutHistory(now: number): number {
+    const maxAge = this.opts.historyMaxAgeMs ?? DEFAULT_HISTORY_AGE_MS;
+    if (maxAge <= 0) return 0;
+    const newest = this.ring.at(this.ring.headSeq - 1);
+    let dropped = 0;
+    for (let old = this.ring.at(this.ring.tailSeq); old !== undefined && old !== newest && now - old.appliedAt > maxAge; old = this.ring.at(this.ring.tailSeq)) {
+      this.ring.shift();
+      this.historyStart = old.revision;
+      dropped++;
+    }
+    return dropped;
+  }
+
+  /**
+   * What a quiet cache would otherwise only do on its next change: age out history, release old
+   * event encodings (fan-out has long used them), and let the arena give back what that freed.
+   */
+  private housekeeping(): void {
+    const now = this.now();
+    const dropped = this.ageOutHistory(now);
+    let seq = Math.max(this.ring.tailSeq, this.encodingsReleasedTo);
+    for (let e = this.ring.at(seq); e !== undefined && now - e.appliedAt > ENCODED_MAX_AGE_MS; e = this.ring.at(++seq)) e.forgetEncodings();
+    this.encodingsReleasedTo = seq;
+    if (dropped > 0 || this.arena.sweepDue) this.sweepArena();
   }
 
   /** Let the arena drop the bytes of versions neither the state nor the history holds any more. */

@@ -432,6 +432,22 @@ describe.each(BACKENDS)('WatchCache on %s storage', (backendName) => {
     });
   }
 
+  test('a quiet cache still ages out its history and gives back the bytes only that history held', async () => {
+    const prefix = freshPrefix('quiet');
+    const cache = await started(prefix, { historyMaxAgeMs: 300, housekeepingIntervalMs: 50 });
+    const pad = 'z'.repeat(50_000);
+    let cur = await storage.create(`${prefix}ns/q`, pod('ns', 'q', {}, { pad, n: 0 }));
+    for (let i = 1; i <= 40; i++) cur = await storage.update(`${prefix}ns/q`, pod('ns', 'q', {}, { pad, n: i }), cur.modRevision);
+    expect(await eventually(() => cache.resourceVersion === cur.modRevision)).toBe(true);
+    // Nothing more is written: housekeeping alone trims to the newest change and compacts.
+    expect(await eventually(() => cache.historyStart >= cur.modRevision - 1 && cache.bytesHeld < 200_000, 5000)).toBe(true);
+    expect(cache.snapshot(prefix).items[0]!.decode()).toMatchObject({ n: 40, pad });
+    // The newest change is still replayable from the ring.
+    const w = cache.watch({ resourceVersion: String(cur.modRevision - 1) });
+    expect((await take(w, 1)).map(summarize)).toEqual([`MODIFIED ns/q@${cur.modRevision}`]);
+    w.close();
+  });
+
   test('a value that does not decode is skipped and the watch continues', async () => {
     const prefix = freshPrefix('corrupt');
     const cache = await started(prefix);
