@@ -71,9 +71,33 @@ function cachedLine(ev: CachedEvent): Buffer {
   return Buffer.concat([prefix, json, SUFFIX], prefix.length + json.length + SUFFIX.length);
 }
 
+const frames = new WeakMap<ApiWatchEvent, Buffer>();
+const CRLF = Buffer.from('\r\n');
+
+/** `bytes` as one HTTP/1.1 chunk: size in hex, CRLF, the bytes, CRLF. */
+export function chunkFrame(bytes: Buffer): Buffer {
+  const head = Buffer.from(`${bytes.length.toString(16)}\r\n`);
+  return Buffer.concat([head, bytes, CRLF], head.length + bytes.length + CRLF.length);
+}
+
+/**
+ * The event's line framed as one HTTP/1.1 chunk, cached per shared event like its line, so a chunked
+ * watch response costs one socket write per watcher and nothing else.
+ */
+export function eventChunk(ev: ApiWatchEvent): Buffer {
+  if (ev instanceof CachedEvent && !ev.shared) return chunkFrame(cachedLine(ev));
+  let frame = frames.get(ev);
+  if (frame === undefined) {
+    frame = chunkFrame(eventBytes(ev));
+    frames.set(ev, frame);
+  }
+  return frame;
+}
+
 /** Drop a cached line and decoded object (the watch cache does this once an event is old, to bound memory). */
 export function forgetEventBytes(ev: ApiWatchEvent): void {
   lines.delete(ev);
+  frames.delete(ev);
   if (ev instanceof CachedEvent) ev.forget();
 }
 

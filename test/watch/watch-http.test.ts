@@ -4,7 +4,7 @@
  * on real SQLite storage.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { serveWatch, attachWebSocketWatch, BASE64_PROTOCOL } from '../../src/apiserver/watch-http';
 import { errors } from '../../src/api/errors';
@@ -296,4 +296,49 @@ test('a WebSocket watch ends with a normal close (1000) when its timeoutSeconds 
   await new Promise<void>((r) => server2.close(() => r()));
   expect(code).toBe(1000);
   expect(await eventually(() => cache.watcherCount === 0)).toBe(true);
+});
+
+/** The raw bytes of one HTTP/1.x exchange on a fresh connection, until the server closes it. */
+async function rawExchange(request: string): Promise<Buffer> {
+  const { port } = server.address() as AddressInfo;
+  const sock = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  sock.on('data', (c: Buffer) => chunks.push(c));
+  sock.write(request);
+  await withTimeout(new Promise<void>((r) => sock.on('close', () => r())), 10_000);
+  sock.destroy();
+  return Buffer.concat(chunks);
+}
+
+/** Decodes a chunked body strictly: every size line, every CRLF, and the final zero-size chunk. */
+function dechunk(body: Buffer): { chunks: string[]; terminated: boolean } {
+  const chunks: string[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf('\r\n', at);
+    if (eol < 0) return { chunks, terminated: false };
+    const size = parseInt(body.subarray(at, eol).toString(), 16);
+    if (!Number.isInteger(size)) throw new Error(`bad chunk size line at ${at}`);
+    if (size === 0) return { chunks, terminated: body.subarray(eol, eol + 4).toString() === '\r\n\r\n' };
+    const data = body.subarray(eol + 2, eol + 2 + size);
+    if (body.subarray(eol + 2 + size, eol + 4 + size).toString() !== '\r\n') throw new Error(`chunk at ${at} not followed by CRLF`);
+    chunks.push(data.toString());
+    at = eol + 4 + size;
+  }
+}
+
+test('a chunked watch response is framed exactly: one event line per chunk, ended by the zero-size chunk', async () => {
+  const a = await backend.storage.create(`${prefix}ns/frame-a`, pod('ns', 'frame-a'));
+  await backend.storage.create(`${prefix}ns/frame-b`, pod('ns', 'frame-b', { x: 'ü' }));
+  const rv = a.modRevision - 1;
+  for (const as of ['', '&as=names']) {
+    const raw = await rawExchange(`GET /w?resourceVersion=${rv}&timeoutSeconds=1${as} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const split = raw.indexOf('\r\n\r\n');
+    expect(raw.subarray(0, split).toString()).toMatch(/transfer-encoding: chunked/i);
+    const { chunks, terminated } = dechunk(raw.subarray(split + 4));
+    expect(terminated).toBe(true);
+    const events = chunks.map((c) => JSON.parse(c) as { type: string; object: { metadata?: { name?: string }; name?: string } });
+    expect(chunks.every((c) => c.endsWith('\n'))).toBe(true);
+    expect(events.map((e) => e.object.metadata?.name ?? e.object.name)).toEqual(['frame-a', 'frame-b']);
+  }
 });
