@@ -194,6 +194,10 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
       snapshotAtLeast: async (keyPrefix, revision) => (await ensure()).snapshotAtLeast(keyPrefix, revision),
       getAtLeast: async (key, revision) => (await ensure()).getAtLeast(key, revision),
       running: () => running,
+      warm: () => {
+        // A failed start is retried by the next use; its error is that use's to report.
+        ensure().catch(() => undefined);
+      },
       consistentSnapshot: async (keyPrefix) => (await ensure()).consistentSnapshot(keyPrefix),
     };
   };

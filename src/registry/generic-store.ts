@@ -66,6 +66,8 @@ export interface WatchSource {
   getAtLeast?(key: string, revision: number): Promise<CachedObject | undefined>;
   /** The cache if it is running; never starts it. */
   running?(): CacheReader | undefined;
+  /** Start the cache in the background if it is not running (kube keeps one per resource). */
+  warm?(): void;
   /** A consistent read from the running cache, when it can prove it is current (undefined: read storage). */
   consistentSnapshot?(keyPrefix: string): Promise<CacheSnapshot | undefined>;
 }
@@ -352,6 +354,8 @@ export class GenericStore implements RESTResource {
     }
 
     const cache = this.runningCache();
+    // Lists are what a cache serves best: start it for the next ones (kube runs one per resource).
+    if (cache === undefined && this.deps.watchSource) this.watchSource().warm?.();
     if (rvText === '' && !continuing && limit === 0 && cache !== undefined) {
       // Consistent read from the cache (kube's ConsistentListFromCache), when the cache proves it
       // holds storage's current state; otherwise storage is read.
