@@ -608,7 +608,12 @@ export class WatchCache implements WatcherHost, CacheReader {
     const deadline = this.now() + waitMs;
     for (;;) {
       if (this.resourceVersion >= at.revision) return this.snapshot(keyPrefix);
-      if (this.matchesStorage(keyPrefix, at.items)) return { items: this.store.values(keyPrefix), resourceVersion: at.revision };
+      if (this.matchesStorage(keyPrefix, at.items)) {
+        // The whole prefix matching proves the whole cache current at that revision: later reads
+        // skip the list until storage moves on (changes still in flight make it settle, see apply).
+        if (keyPrefix === this.opts.prefix && at.revision > this.confirmedRevision) this.confirmedRevision = at.revision;
+        return { items: this.store.values(keyPrefix), resourceVersion: at.revision };
+      }
       const left = deadline - this.now();
       if (left <= 0 || this.stopped) return undefined;
       await this.nextProgress(Math.min(left, 10));
