@@ -164,9 +164,7 @@ const LIST_CHUNK_BYTES = 256 * 1024;
 
 /** JSON bytes as a 200 response. */
 function sendJsonBytes(res: Response, body: Buffer): void {
-  res.statusCode = 200;
-  res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', String(body.length));
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': String(body.length) });
   res.end(body);
 }
 

@@ -265,6 +265,13 @@ export class GenericStore implements RESTResource {
     const key = this.keyFor(ctx.namespace, name);
     if (opts.resourceVersion === '0' && this.deps.watchSource) {
       const source = this.watchSource();
+      // The common case, without a wait: the running cache already has this server's last write.
+      const cache = source.running?.();
+      if (cache !== undefined && cache.resourceVersion >= this.lastWriteRevision) {
+        const hit = cache.peek(key);
+        if (hit === undefined) throw errors.notFound(this.gr, name);
+        return hit;
+      }
       if (source.getAtLeast) {
         let hit: CachedObject | undefined;
         try {
