@@ -92,28 +92,38 @@ export class GarbageCollector extends QueueController {
         return; // owner alive: keep
       }
       // absent, or the same name with another uid (a new object): the owner we point at is gone
-      try {
-        await this.client.delete(
-          { resource: 'pods', namespace, name },
-          { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: pod.metadata?.uid } },
-        );
-      } catch (err) {
-        if (!isNotFound(err) && !(err instanceof Error && /precondition|Conflict/i.test(err.message))) throw err;
-      }
+      await this.deletePod(pod);
       return;
+    }
+  }
+
+  /** The owner as storage has it now, or undefined when it is gone. */
+  private async liveOwner(namespace: string, name: string): Promise<RcObj | undefined> {
+    try {
+      return await this.client.get<RcObj>({ resource: 'replicationcontrollers', namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Delete this very pod (uid precondition); already gone or replaced is fine. */
+  private async deletePod(p: PodObj): Promise<void> {
+    try {
+      await this.client.delete(
+        { resource: 'pods', namespace: p.metadata?.namespace, name: p.metadata?.name },
+        { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: p.metadata?.uid } },
+      );
+    } catch (err) {
+      if (!isNotFound(err) && !(err instanceof Error && /precondition|Conflict/i.test(err.message))) throw err;
     }
   }
 
   /** Foreground deletion of an owner: delete its dependents; drop the finalizer once no blocking one is left. */
   private async deleteDependentsFirst(rcKey: string): Promise<void> {
     const { namespace, name } = splitKey(rcKey);
-    let rc: RcObj;
-    try {
-      rc = await this.client.get<RcObj>({ resource: 'replicationcontrollers', namespace, name });
-    } catch (err) {
-      if (isNotFound(err)) return;
-      throw err;
-    }
+    const rc = await this.liveOwner(namespace, name);
+    if (!rc) return;
     if (!deletingForeground(rc)) return;
     const uid = rc.metadata?.uid;
     // A live list, not the informer: the finalizer may only go once storage has no blocking dependent.
@@ -122,14 +132,7 @@ export class GarbageCollector extends QueueController {
     );
     for (const p of dependents) {
       if (p.metadata?.deletionTimestamp) continue;
-      try {
-        await this.client.delete(
-          { resource: 'pods', namespace, name: p.metadata?.name },
-          { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: p.metadata?.uid } },
-        );
-      } catch (err) {
-        if (!isNotFound(err) && !(err instanceof Error && /precondition|Conflict/i.test(err.message))) throw err;
-      }
+      await this.deletePod(p);
     }
     const blocking = dependents.filter((p) => (p.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion === true));
     // Pods still terminating re-trigger this through the pod informer when they go.
@@ -143,13 +146,8 @@ export class GarbageCollector extends QueueController {
 
   private async orphan(rcKey: string): Promise<void> {
     const { namespace, name } = splitKey(rcKey);
-    let rc: RcObj;
-    try {
-      rc = await this.client.get<RcObj>({ resource: 'replicationcontrollers', namespace, name });
-    } catch (err) {
-      if (isNotFound(err)) return;
-      throw err;
-    }
+    const rc = await this.liveOwner(namespace, name);
+    if (!rc) return;
     const uid = rc.metadata?.uid;
     const dependents = await this.client.list<PodObj>({ resource: 'pods', namespace });
     for (const p of dependents.items) {

@@ -58,3 +58,23 @@ function displayElement(e: PathElement): string {
 function displayValue(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
+
+/** kube's fieldsV1 member rank of an element: f:, k:, v:, i: (by first letter; ':' second), else -1. */
+export function elementRank(e: PathElement): number {
+  if (e.charCodeAt(1) !== 0x3a) return -1;
+  switch (e.charCodeAt(0)) {
+    case 0x66:
+      return 0;
+    case 0x6b:
+      return 1;
+    case 0x76:
+      return 2;
+    case 0x69:
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+/** kube's fieldsV1 member order: by rank, then bytewise. */
+export const elementOrder = (a: PathElement, b: PathElement): number => elementRank(a) - elementRank(b) || (a < b ? -1 : a > b ? 1 : 0);

@@ -4,7 +4,7 @@
  * member and has children carries `".": {}`.
  */
 import { isRecord } from '../json-value';
-import { pathKey, splitPathKey, type FieldPath, type PathElement } from './field-path';
+import { elementOrder, elementRank, pathKey, splitPathKey, type FieldPath, type PathElement } from './field-path';
 
 export class FieldSet {
   private members: Set<string> | undefined;
@@ -139,11 +139,10 @@ export class FieldSet {
       }
       n.member = true;
     }
-    const rank = (e: string): number => ['f:', 'k:', 'v:', 'i:'].indexOf(e.slice(0, 2));
     const emit = (n: Node): Record<string, unknown> => {
       const out: Record<string, unknown> = {};
       if (n.member && n.children.size > 0) out['.'] = {};
-      const keys = [...n.children.keys()].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+      const keys = [...n.children.keys()].sort(elementOrder);
       for (const k of keys) out[k] = emit(n.children.get(k)!);
       return out;
     };
@@ -198,22 +197,6 @@ function treeHasMember(node: unknown, root: boolean): boolean {
   return false;
 }
 
-/** f:, k:, v:, i: ranks by first letter (elements carry ':' second); -1 for anything else. */
-function elementRank(e: string): number {
-  if (e.charCodeAt(1) !== 0x3a) return -1;
-  switch (e.charCodeAt(0)) {
-    case 0x66:
-      return 0;
-    case 0x6b:
-      return 1;
-    case 0x76:
-      return 2;
-    case 0x69:
-      return 3;
-    default:
-      return -1;
-  }
-}
 
 /**
  * Whether a tree is already in the form toFieldsV1 writes: "." first and only beside children,

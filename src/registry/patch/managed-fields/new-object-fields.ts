@@ -7,7 +7,7 @@
  */
 import { isRecord, type JsonRecord } from '../json-value';
 import type { PatchMeta } from '../patch-meta';
-import type { PathElement } from './field-path';
+import { elementOrder, type PathElement } from './field-path';
 import { itemElement, Schema, type ListKind } from './typed-walk';
 
 /**
@@ -125,7 +125,7 @@ function value(v: unknown, facts: PathFacts, stripped: boolean): Tree | undefine
     if (!items.has(e)) items.set(e, v[i]);
   }
   const elements = [...items.keys()];
-  if (elements.length > 1) elements.sort(order);
+  if (elements.length > 1) elements.sort(elementOrder);
   const out: Tree = {};
   for (const e of elements) {
     const item = items.get(e);
@@ -135,20 +135,3 @@ function value(v: unknown, facts: PathFacts, stripped: boolean): Tree | undefine
   return elements.length > 0 ? out : undefined;
 }
 
-/** f:, k:, v:, i: by their first letter; elements always carry the ':' second. */
-const rank = (e: string): number => {
-  if (e.charCodeAt(1) !== 0x3a) return -1;
-  switch (e.charCodeAt(0)) {
-    case 0x66:
-      return 0;
-    case 0x6b:
-      return 1;
-    case 0x76:
-      return 2;
-    case 0x69:
-      return 3;
-    default:
-      return -1;
-  }
-};
-const order = (a: string, b: string): number => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
