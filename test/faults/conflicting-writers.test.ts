@@ -6,10 +6,9 @@
  * the resourceVersion the previous one produced, starting from the create), the counter must equal
  * the number of successful updates (no lost update), and a watcher sees exactly that chain.
  */
-import { startEtcd, type EtcdProcess } from '../helpers/etcd-process';
-import { startKm, tempDir, type KmProcess } from '../helpers/km-process';
+import type { KmProcess } from '../helpers/km-process';
 import { eventually } from '../helpers/eventually';
-import { call, configMap, createNamespace } from './fault-harness';
+import { call, configMap, type SingleServer, startSingleServer } from './fault-harness';
 import { RawWatch, rvOf } from './history-harness';
 
 jest.setTimeout(120_000);
@@ -36,24 +35,16 @@ describe.each([
   ['etcd', true],
   ['the embedded store', false],
 ])('read-modify-write races on %s', (_name, onEtcd) => {
-  let etcd: EtcdProcess | undefined;
+  let server: SingleServer;
   let km: KmProcess;
-  let dir: { dir: string; cleanup: () => void };
 
   beforeAll(async () => {
-    dir = tempDir('km-rmw-');
-    if (onEtcd) etcd = await startEtcd();
-    km = await startKm('apiserver', {
-      args: [...(etcd ? [`--etcd-servers=${etcd.endpoint}`] : []), `--data-dir=${dir.dir}`, '--compaction-interval=0'],
-      readyPath: '/readyz',
-    });
-    await createNamespace(km.url, NS);
+    server = await startSingleServer({ onEtcd, ns: NS, dirPrefix: 'km-rmw-' });
+    km = server.km;
   });
 
   afterAll(async () => {
-    await km?.kill9();
-    await etcd?.cleanup();
-    dir?.cleanup();
+    await server?.cleanup();
   });
 
   test(`${CLIENTS} clients incrementing ${OBJECTS} counters: one winner per resourceVersion, 409 for the rest, no lost update`, async () => {

@@ -5,17 +5,18 @@
  * keep working. After the operator's cure (delete, compact, defrag, alarm disarm with etcdctl)
  * writes resume on the same server process and every acknowledged write is still there.
  */
-import { startEtcd, type EtcdProcess } from '../helpers/etcd-process';
-import { startKm, tempDir, type KmProcess } from '../helpers/km-process';
+import type { EtcdProcess } from '../helpers/etcd-process';
+import type { KmProcess } from '../helpers/km-process';
 import { eventually } from '../helpers/eventually';
 import {
   call,
   configMap,
-  createNamespace,
   etcdctl,
   etcdRevision,
   expectNothingLost,
+  startSingleServer,
   WatchTracker,
+  type SingleServer,
   type Answer,
 } from './fault-harness';
 
@@ -27,24 +28,18 @@ const QUOTA_BYTES = 8 * 1024 * 1024;
 /** One filler's payload: ~200 KiB, well inside ConfigMap's 1 MiB and etcd's 1.5 MiB request limit. */
 const FILL = 'x'.repeat(200 * 1024);
 
+let server: SingleServer;
 let etcd: EtcdProcess;
 let km: KmProcess;
-let dir: { dir: string; cleanup: () => void };
 
 beforeAll(async () => {
-  etcd = await startEtcd({ extraArgs: ['--quota-backend-bytes', String(QUOTA_BYTES)] });
-  dir = tempDir('km-nospace-');
-  km = await startKm('apiserver', {
-    args: [`--etcd-servers=${etcd.endpoint}`, `--data-dir=${dir.dir}`, '--compaction-interval=0'],
-    readyPath: '/readyz',
-  });
-  await createNamespace(km.url, NS);
+  server = await startSingleServer({ onEtcd: true, ns: NS, dirPrefix: 'km-nospace-', etcd: { extraArgs: ['--quota-backend-bytes', String(QUOTA_BYTES)] } });
+  etcd = server.etcd!;
+  km = server.km;
 });
 
 afterAll(async () => {
-  await km?.kill9();
-  await etcd?.cleanup();
-  dir?.cleanup();
+  await server?.cleanup();
 });
 
 async function once(method: string, path: string, body?: unknown): Promise<Answer & { ms: number }> {

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-process';
+import { startEtcd, startEtcdCluster, type EtcdCluster, type EtcdProcess, type EtcdStartOptions } from '../helpers/etcd-process';
 import { startKm, tempDir, type KmProcess } from '../helpers/km-process';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -69,6 +69,36 @@ export async function startClusterWithServers(nServers: number): Promise<Servers
       for (const d of dirs) d.cleanup();
     },
   };
+}
+
+/** One `km apiserver` on a fresh etcd (or on its embedded store), with namespace `ns` created. */
+export interface SingleServer {
+  km: KmProcess;
+  etcd: EtcdProcess | undefined;
+  cleanup(): Promise<void>;
+}
+
+export async function startSingleServer(o: { onEtcd: boolean; ns: string; dirPrefix: string; etcd?: EtcdStartOptions }): Promise<SingleServer> {
+  const dir = tempDir(o.dirPrefix);
+  let etcd: EtcdProcess | undefined;
+  let km: KmProcess | undefined;
+  const cleanup = async (): Promise<void> => {
+    await km?.kill9();
+    await etcd?.cleanup();
+    dir.cleanup();
+  };
+  try {
+    if (o.onEtcd) etcd = await startEtcd(o.etcd);
+    km = await startKm('apiserver', {
+      args: [...(etcd ? [`--etcd-servers=${etcd.endpoint}`] : []), `--data-dir=${dir.dir}`, '--compaction-interval=0'],
+      readyPath: '/readyz',
+    });
+    await createNamespace(km.url, o.ns);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return { km, etcd, cleanup };
 }
 
 /** A failed answer seen by the retrying client: its code, and whether its body was a Status. */

@@ -6,10 +6,9 @@
  * them see the same events in the same order from their start onward — on etcd and on the
  * embedded store.
  */
-import { startEtcd, type EtcdProcess } from '../helpers/etcd-process';
-import { startKm, tempDir, type KmProcess } from '../helpers/km-process';
+import type { KmProcess } from '../helpers/km-process';
 import { eventually } from '../helpers/eventually';
-import { createNamespace, sleep } from './fault-harness';
+import { type SingleServer, sleep, startSingleServer } from './fault-harness';
 import { expectedAfter, RawWatch, Writer } from './history-harness';
 
 jest.setTimeout(120_000);
@@ -22,24 +21,16 @@ describe.each([
   ['etcd', true],
   ['the embedded store', false],
 ])('watch consistency on %s', (_name, onEtcd) => {
-  let etcd: EtcdProcess | undefined;
+  let server: SingleServer;
   let km: KmProcess;
-  let dir: { dir: string; cleanup: () => void };
 
   beforeAll(async () => {
-    dir = tempDir('km-same-order-');
-    if (onEtcd) etcd = await startEtcd();
-    km = await startKm('apiserver', {
-      args: [...(etcd ? [`--etcd-servers=${etcd.endpoint}`] : []), `--data-dir=${dir.dir}`, '--compaction-interval=0'],
-      readyPath: '/readyz',
-    });
-    await createNamespace(km.url, NS);
+    server = await startSingleServer({ onEtcd, ns: NS, dirPrefix: 'km-same-order-' });
+    km = server.km;
   });
 
   afterAll(async () => {
-    await km?.kill9();
-    await etcd?.cleanup();
-    dir?.cleanup();
+    await server?.cleanup();
   });
 
   test(`${WATCHERS} watchers opened at different resourceVersions during writes all see the same events in the same order`, async () => {
