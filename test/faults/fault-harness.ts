@@ -297,31 +297,21 @@ export class WatchTracker {
           res.on('end', () => resolve('ended'));
           return;
         }
-        res.setEncoding('utf8');
-        let buf = '';
-        res.on('data', (chunk: string) => {
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            if (!line) continue;
-            const ev = JSON.parse(line) as WatchEventLine;
-            if (ev.type === 'ERROR') {
-              if (ev.object.code === 410) result = 'gone';
-              req.destroy();
-              continue;
-            }
-            if (ev.type === 'BOOKMARK') continue;
-            const name = ev.object.metadata?.name ?? '';
-            const rv = Number(ev.object.metadata?.resourceVersion);
-            if (!(rv > prev)) this.orderErrors.push(`session ${session}: ${ev.type} ${name} rv ${rv} after ${prev}`);
-            prev = Math.max(prev, rv);
-            this.lastRv = String(prev);
-            this.events.push({ type: ev.type, name, rv, session });
-            if (ev.type === 'DELETED') this.state.delete(name);
-            else this.state.set(name, String(rv));
+        onWatchLines(res, (ev: WatchEventLine) => {
+          if (ev.type === 'ERROR') {
+            if (ev.object.code === 410) result = 'gone';
+            req.destroy();
+            return;
           }
+          if (ev.type === 'BOOKMARK') return;
+          const name = ev.object.metadata?.name ?? '';
+          const rv = Number(ev.object.metadata?.resourceVersion);
+          if (!(rv > prev)) this.orderErrors.push(`session ${session}: ${ev.type} ${name} rv ${rv} after ${prev}`);
+          prev = Math.max(prev, rv);
+          this.lastRv = String(prev);
+          this.events.push({ type: ev.type, name, rv, session });
+          if (ev.type === 'DELETED') this.state.delete(name);
+          else this.state.set(name, String(rv));
         });
         res.on('end', () => resolve(result));
         res.on('error', () => resolve(result));
@@ -423,4 +413,19 @@ export function etcdctl(endpoint: string, ...args: string[]): Promise<string> {
 export async function etcdRevision(endpoint: string): Promise<number> {
   const out = JSON.parse(await etcdctl(endpoint, 'endpoint', 'status', '-w', 'json')) as Array<{ Status: { header: { revision: number } } }>;
   return Number(out[0]!.Status.header.revision);
+}
+
+/** Calls `fn` with each JSON line of a watch response body (events split across chunks are joined). */
+export function onWatchLines<T>(res: http.IncomingMessage, fn: (event: T) => void): void {
+  res.setEncoding('utf8');
+  let buf = '';
+  res.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) fn(JSON.parse(line) as T);
+    }
+  });
 }

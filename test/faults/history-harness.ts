@@ -5,7 +5,7 @@
  * ground truth the events a watcher received are compared with.
  */
 import http from 'node:http';
-import { call, sleep, type Answer } from './fault-harness';
+import { call, onWatchLines, sleep, type Answer } from './fault-harness';
 
 export interface Write {
   resource: 'configmaps' | 'secrets';
@@ -128,23 +128,13 @@ export class RawWatch {
   ) {
     this.req = http.get(`${base}${path}?watch=1&resourceVersion=${from}`, { agent: false }, (res) => {
       this.status = res.statusCode ?? 0;
-      res.setEncoding('utf8');
-      let buf = '';
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (!line) continue;
-          const ev = JSON.parse(line) as { type: string; object: { metadata?: { name?: string; resourceVersion?: string }; code?: number; reason?: string } };
-          this.events.push({
-            type: ev.type,
-            name: ev.object.metadata?.name ?? '',
-            rv: Number(ev.object.metadata?.resourceVersion ?? 0),
-            ...(ev.type === 'ERROR' ? { code: ev.object.code, reason: ev.object.reason } : {}),
-          });
-        }
+      onWatchLines(res, (ev: { type: string; object: { metadata?: { name?: string; resourceVersion?: string }; code?: number; reason?: string } }) => {
+        this.events.push({
+          type: ev.type,
+          name: ev.object.metadata?.name ?? '',
+          rv: Number(ev.object.metadata?.resourceVersion ?? 0),
+          ...(ev.type === 'ERROR' ? { code: ev.object.code, reason: ev.object.reason } : {}),
+        });
       });
       res.on('end', () => (this.ended = true));
       res.on('error', () => (this.ended = true));
