@@ -655,95 +655,70 @@ export class GenericStore implements RESTResource {
     attempt: number,
     state: { modRevision: number; old: StoredObject; fromCache: boolean } | undefined,
   ): Promise<WriteResult | typeof RETRY> {
-    {
-      const old = state?.old;
-      const fromCache = state?.fromCache === true;
-      if (!old && !allowCreate) throw errors.notFound(this.gr, name);
-      const built = await build(old);
-      let obj = built.obj;
-      const conditional = built.conditional;
-      this.normalizeTypeMeta(obj);
-      this.normalizeNamespace(ctx, obj);
-      if (!old) {
-        if (conditional) throw errors.notFound(this.gr, name);
-        obj.metadata!.name = name;
-        try {
-          return await this.createWith(this.strategy, ctx, obj, { ...opts, decodeIssues: [] }, built.managed === true);
-        } catch (err) {
-          if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_UPDATE_RETRIES) return RETRY;
-          throw err;
-        }
-      }
-      let meta = metaOf(obj);
-      const oldMeta = old.metadata;
-      if (conditional) {
-        const userRv = meta.resourceVersion ?? '';
-        if (!/^\d+$/.test(userRv))
-          throw errors.invalid(this.info.kind, this.info.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', value: userRv, detail: 'must be a valid resource version' }]);
-        if (Number(userRv) !== state!.modRevision) {
-          if (fromCache) return RETRY;
-          throw errors.conflictModified(this.gr, name);
-        }
-      } else if (!strategy.allowUnconditionalUpdate) {
-        throw errors.invalid(this.info.kind, this.info.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', value: 0, detail: 'must be specified for an update' }]);
-      }
-      strategy.defaults(obj);
-      // kube's BeforeUpdate: fields a client can never change through an update.
-      if (!meta.uid) meta.uid = oldMeta.uid;
-      meta.creationTimestamp = oldMeta.creationTimestamp;
-      if (oldMeta.deletionTimestamp) meta.deletionTimestamp = oldMeta.deletionTimestamp;
-      else delete meta.deletionTimestamp;
-      if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
-      else delete meta.deletionGracePeriodSeconds;
-      if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
-      else delete meta.generation;
-      if (meta.generateName === undefined && oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
-      delete meta.selfLink;
-      strategy.prepareForUpdate(obj, old);
-      if (strategy.tracksGeneration && !deepEqual(obj['spec'], old['spec'])) meta.generation = (oldMeta.generation ?? 0) + 1;
-      if (!built.managed) {
-        obj = recordUpdate(old, obj, strategy.info, opts.fieldManager ?? defaultFieldManager(ctx.userAgent));
-        meta = metaOf(obj);
-      }
-      if (this.info.namespaced && this.deps.namespaceGate) await this.deps.namespaceGate(ctx.namespace, 'update', this.info, name);
-      this.validateAll(strategy, obj, old);
-      const warnings = strategy.warnings?.(obj, old) ?? [];
-      meta.resourceVersion = oldMeta.resourceVersion;
-      // kube's ShouldDeleteDuringUpdate, checked before the no-op shortcut as kube does inside its
-      // update function: nothing holds an object whose deletion is due any more, so remove it.
-      if (this.shouldDeleteDuringUpdate(obj, old)) {
-        if (opts.dryRun) return { object: obj, warnings };
-        try {
-          const kv = await this.storage.delete(key, { expectedModRevision: state!.modRevision });
-          this.noteWrite(kv.modRevision);
-          await this.strategy.afterDelete?.(old);
-          meta.resourceVersion = String(kv.modRevision);
-          return { object: obj, warnings };
-        } catch (err) {
-          if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
-            if (fromCache) return RETRY;
-            if (conditional) throw errors.conflictModified(this.gr, name);
-            if (attempt < MAX_UPDATE_RETRIES) return RETRY;
-          }
-          this.fail(err, 'update', name);
-        }
-      }
-      // A no-op update writes nothing and keeps the resourceVersion (kube compares the encoded bytes).
-      if (deepEqual(obj, old)) {
-        // Only storage's own copy can prove the update changes nothing.
-        if (fromCache) return RETRY;
-        return { object: old, warnings };
-      }
-      if (opts.dryRun) return { object: obj, warnings };
-      const undo = await strategy.beforeStore?.(obj, old, false);
+    const old = state?.old;
+    const fromCache = state?.fromCache === true;
+    if (!old && !allowCreate) throw errors.notFound(this.gr, name);
+    const built = await build(old);
+    let obj = built.obj;
+    const conditional = built.conditional;
+    this.normalizeTypeMeta(obj);
+    this.normalizeNamespace(ctx, obj);
+    if (!old) {
+      if (conditional) throw errors.notFound(this.gr, name);
+      obj.metadata!.name = name;
       try {
-        const kv = await this.storage.update(key, this.encode(obj), state!.modRevision);
-        this.noteWrite(kv.modRevision);
-        // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
-        meta.resourceVersion = String(kv.modRevision);
-        return { object: this.withRaw(kv, obj), warnings };
+        return await this.createWith(this.strategy, ctx, obj, { ...opts, decodeIssues: [] }, built.managed === true);
       } catch (err) {
-        await undo?.();
+        if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < MAX_UPDATE_RETRIES) return RETRY;
+        throw err;
+      }
+    }
+    let meta = metaOf(obj);
+    const oldMeta = old.metadata;
+    if (conditional) {
+      const userRv = meta.resourceVersion ?? '';
+      if (!/^\d+$/.test(userRv))
+        throw errors.invalid(this.info.kind, this.info.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', value: userRv, detail: 'must be a valid resource version' }]);
+      if (Number(userRv) !== state!.modRevision) {
+        if (fromCache) return RETRY;
+        throw errors.conflictModified(this.gr, name);
+      }
+    } else if (!strategy.allowUnconditionalUpdate) {
+      throw errors.invalid(this.info.kind, this.info.group, name, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', value: 0, detail: 'must be specified for an update' }]);
+    }
+    strategy.defaults(obj);
+    // kube's BeforeUpdate: fields a client can never change through an update.
+    if (!meta.uid) meta.uid = oldMeta.uid;
+    meta.creationTimestamp = oldMeta.creationTimestamp;
+    if (oldMeta.deletionTimestamp) meta.deletionTimestamp = oldMeta.deletionTimestamp;
+    else delete meta.deletionTimestamp;
+    if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+    else delete meta.deletionGracePeriodSeconds;
+    if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
+    else delete meta.generation;
+    if (meta.generateName === undefined && oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
+    delete meta.selfLink;
+    strategy.prepareForUpdate(obj, old);
+    if (strategy.tracksGeneration && !deepEqual(obj['spec'], old['spec'])) meta.generation = (oldMeta.generation ?? 0) + 1;
+    if (!built.managed) {
+      obj = recordUpdate(old, obj, strategy.info, opts.fieldManager ?? defaultFieldManager(ctx.userAgent));
+      meta = metaOf(obj);
+    }
+    if (this.info.namespaced && this.deps.namespaceGate) await this.deps.namespaceGate(ctx.namespace, 'update', this.info, name);
+    this.validateAll(strategy, obj, old);
+    const warnings = strategy.warnings?.(obj, old) ?? [];
+    meta.resourceVersion = oldMeta.resourceVersion;
+    // kube's ShouldDeleteDuringUpdate, checked before the no-op shortcut as kube does inside its
+    // update function: nothing holds an object whose deletion is due any more, so remove it.
+    if (this.shouldDeleteDuringUpdate(obj, old)) {
+      if (opts.dryRun) return { object: obj, warnings };
+      try {
+        const kv = await this.storage.delete(key, { expectedModRevision: state!.modRevision });
+        this.noteWrite(kv.modRevision);
+        await this.strategy.afterDelete?.(old);
+        meta.resourceVersion = String(kv.modRevision);
+        return { object: obj, warnings };
+      } catch (err) {
         if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
           if (fromCache) return RETRY;
           if (conditional) throw errors.conflictModified(this.gr, name);
@@ -751,6 +726,29 @@ export class GenericStore implements RESTResource {
         }
         this.fail(err, 'update', name);
       }
+    }
+    // A no-op update writes nothing and keeps the resourceVersion (kube compares the encoded bytes).
+    if (deepEqual(obj, old)) {
+      // Only storage's own copy can prove the update changes nothing.
+      if (fromCache) return RETRY;
+      return { object: old, warnings };
+    }
+    if (opts.dryRun) return { object: obj, warnings };
+    const undo = await strategy.beforeStore?.(obj, old, false);
+    try {
+      const kv = await this.storage.update(key, this.encode(obj), state!.modRevision);
+      this.noteWrite(kv.modRevision);
+      // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
+      meta.resourceVersion = String(kv.modRevision);
+      return { object: this.withRaw(kv, obj), warnings };
+    } catch (err) {
+      await undo?.();
+      if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
+        if (fromCache) return RETRY;
+        if (conditional) throw errors.conflictModified(this.gr, name);
+        if (attempt < MAX_UPDATE_RETRIES) return RETRY;
+      }
+      this.fail(err, 'update', name);
     }
   }
 
