@@ -7,12 +7,18 @@
  * - a leader that cannot renew within `renewDeadlineMs` stops leading (`onStoppedLeading`; callers
  *   exit, as kube's components do, so nothing acts on stale leadership).
  */
+import os from 'node:os';
 import type { KubeObject } from '../api/types';
 import type { ApiClient, ResourcePath } from './api-client';
 import { isConflict, isNotFound, isAlreadyExists } from './api-client';
 import type { Clock } from './work-queue';
 import { realClock } from './work-queue';
 import { log } from '../util/log';
+
+/** A holder identity unique per process, as kube's components build theirs (host, pid, random suffix). */
+export function defaultIdentity(): string {
+  return `${os.hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+}
 
 export interface LeaseSpec {
   holderIdentity?: string;

@@ -3,13 +3,12 @@
  * kube-system, and /healthz + /metrics on its own port. Only the leader runs controllers; a replica
  * that loses the lease exits (as kube-controller-manager does) so it never acts on stale leadership.
  */
-import os from 'node:os';
 import client from 'prom-client';
 import type { Pod, Service, ReplicationController, Namespace, Node } from 'kubernetes-types/core/v1';
 import type { KubeObject } from '../api/types';
 import { ApiClient } from '../client/api-client';
 import { Informer } from '../client/informer';
-import { LeaderElector } from '../client/leader-election';
+import { defaultIdentity, LeaderElector } from '../client/leader-election';
 import type { Controller } from './controller';
 import { EndpointsController } from './endpoints-controller';
 import { ReplicationManager } from './replication-manager';
@@ -40,7 +39,7 @@ export interface RunningControllerManager {
 
 export async function startControllerManager(o: ControllerManagerOptions): Promise<RunningControllerManager> {
   const api = new ApiClient({ servers: o.servers, userAgent: 'km-controller-manager' });
-  const identity = o.identity ?? `${os.hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const identity = o.identity ?? defaultIdentity();
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
 

@@ -12,7 +12,7 @@
 import os from 'node:os';
 import client from 'prom-client';
 import { ApiClient } from '../client/api-client';
-import { LeaderElector } from '../client/leader-election';
+import { defaultIdentity, LeaderElector } from '../client/leader-election';
 import { MesosCloudProvider } from '../cloudprovider/mesos/mesos-provider';
 import { MESOS_CLOUD_DEFAULTS } from '../cloudprovider/mesos/config';
 import { NodeSyncLoop } from '../cloudprovider/node-sync-loop';
@@ -55,7 +55,7 @@ export interface RunningSchedulerServer {
 
 export async function startSchedulerServer(o: SchedulerServerOptions): Promise<RunningSchedulerServer> {
   const api = new ApiClient({ servers: o.servers, userAgent: 'km-scheduler' });
-  const identity = o.identity ?? `${os.hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const identity = o.identity ?? defaultIdentity();
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
 
