@@ -14,6 +14,7 @@ import { startMesosSim } from '../mesos-sim';
 import type { MesosSim } from '../mesos-sim';
 import { startZooKeeper } from '../helpers/zookeeper-process';
 import type { ZooKeeperProcess } from '../helpers/zookeeper-process';
+import { eventually } from '../helpers/eventually';
 import { startKm, tempDir } from '../helpers/km-process';
 import type { KmProcess } from '../helpers/km-process';
 import { kubectl } from './kubectl-harness';
@@ -42,19 +43,13 @@ let api: ApiClient;
 let k: Kubectl;
 let data: { dir: string; cleanup: () => void };
 
+/** eventually(), with the scheduler's log tail in the failure message. */
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    return await eventually(what, fn, timeoutMs, 100);
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : String(err)}\n--- scheduler log tail ---\n${sched?.output().slice(-3000) ?? ''}`);
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n--- scheduler log tail ---\n${sched?.output().slice(-3000) ?? ''}`);
 }
 
 function startScheduler(): Promise<KmProcess> {
