@@ -62,24 +62,35 @@ export class Writer {
     const i = this.n++;
     const names = [...this.live.keys()];
     if (i % 4 === 3) {
-      await this.write('secrets', 'ADDED', `s-${i}`, () => call(this.base, 'POST', this.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${i}` }, data: { k: Buffer.from(String(i)).toString('base64') } }), { k: Buffer.from(String(i)).toString('base64') });
+      await this.write('secrets', 'ADDED', `s-${i}`, () => this.call('POST', this.secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `s-${i}` }, data: { k: Buffer.from(String(i)).toString('base64') } }), { k: Buffer.from(String(i)).toString('base64') });
     } else if (names.length > 8 && i % 7 === 0) {
       const name = names[i % names.length]!;
-      await this.write('configmaps', 'DELETED', name, () => call(this.base, 'DELETE', `${this.cm}/${name}`), undefined);
+      await this.write('configmaps', 'DELETED', name, () => this.call('DELETE', `${this.cm}/${name}`), undefined);
     } else if (names.length > 4 && i % 3 === 0) {
       const name = names[(i * 7) % names.length]!;
       const data = { v: String(i) };
       await this.write('configmaps', 'MODIFIED', name, () =>
-        call(this.base, 'PUT', `${this.cm}/${name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, resourceVersion: String(this.live.get(name)) }, data }), data);
+        this.call('PUT', `${this.cm}/${name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, resourceVersion: String(this.live.get(name)) }, data }), data);
     } else {
       const name = `c-${i}`;
       const data = { v: String(i) };
-      await this.write('configmaps', 'ADDED', name, () => call(this.base, 'POST', this.cm, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data }), data);
+      await this.write('configmaps', 'ADDED', name, () => this.call('POST', this.cm, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data }), data);
     }
   }
 
+  /** Longer than the server's 5 s storage deadline, so its 504 arrives before the client gives up. */
+  private call(method: string, path: string, body?: unknown): Promise<Answer> {
+    return call(this.base, method, path, body, 10_000);
+  }
+
   private async write(resource: Write['resource'], type: Write['type'], name: string, send: () => Promise<Answer>, data: Write['data']): Promise<void> {
-    const r = await send();
+    let r: Answer;
+    try {
+      r = await send();
+    } catch (err) {
+      this.failures.push(`${type} ${name}: no answer (${String(err)})`);
+      return;
+    }
     if (r.status !== 200 && r.status !== 201) {
       this.failures.push(`${type} ${name}: ${r.status} ${r.body.slice(0, 200)}`);
       return;
