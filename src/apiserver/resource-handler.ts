@@ -450,10 +450,10 @@ export class ResourceHandler {
       return;
     }
     const text = out !== body ? JSON.stringify(out) : isList(body) ? encodeList(body) : (rawJsonOf(body) ?? JSON.stringify(body));
-    const buf = Buffer.from(text);
-    res.status(code);
+    // Written as a string: Node encodes it straight into the socket write with the headers.
+    res.statusCode = code;
     res.setHeader('Content-Type', 'application/json');
-    res.setHeader('Content-Length', String(buf.length));
-    res.end(buf);
+    res.setHeader('Content-Length', Buffer.byteLength(text, 'utf8'));
+    res.end(text, 'utf8');
   }
 }

@@ -36,6 +36,7 @@ import { parseLabelSelector } from './selectors/label-selector';
 import { parseFieldSelector } from './selectors/field-selector';
 import { validateObjectMeta, validateObjectMetaUpdate } from './validation/object-meta';
 import { applyPatch, defaultFieldManager, recordUpdate } from './patch-apply';
+import { utf8Bytes } from '../util/utf8-bytes';
 
 /** What the store needs from the rest of the server. */
 export interface StoreLogger {
@@ -126,6 +127,7 @@ export class GenericStore implements RESTResource {
   private readonly logger: StoreLogger | undefined;
   private watchSourceInstance: WatchSource | undefined;
   private cachedDecoder: ((kv: KeyValue) => CachedObject | undefined) | undefined;
+  private storedHeadText: string | undefined;
   /** Revision of this process's last write to this resource (read-your-writes for cache lookups). */
   lastWriteRevision = 0;
 
@@ -183,32 +185,40 @@ export class GenericStore implements RESTResource {
   }
 
   protected encode(obj: KubeObject): Buffer {
+    return Buffer.from(this.encodeText(obj));
+  }
+
+  /** The stored text of an object: apiVersion, kind, metadata first, no resourceVersion or selfLink. */
+  protected encodeText(obj: KubeObject): string {
     const metadata = { ...(obj.metadata ?? {}) };
     delete metadata.resourceVersion;
     delete metadata.selfLink;
     // apiVersion, kind, metadata first: lists splice the resourceVersion into the stored text.
     const copy = { apiVersion: obj.apiVersion, kind: obj.kind, metadata, ...obj };
     copy.metadata = metadata;
-    return Buffer.from(JSON.stringify(copy));
+    return JSON.stringify(copy);
   }
 
   protected noteWrite(revision: number): void {
     if (revision > this.lastWriteRevision) this.lastWriteRevision = revision;
   }
 
-  /** Attach the response text to an object handed straight to the HTTP layer (never to one that is edited later). */
-  private withRaw<T extends KubeObject>(kv: KeyValue, obj: T): T {
-    const raw = this.rawWithVersion(kv);
-    if (raw !== undefined) Object.defineProperty(obj, RAW_JSON, { value: raw, enumerable: false });
+  /**
+   * Attach the response text to an object handed straight to the HTTP layer (never to one that is
+   * edited later): the text just stored, with its new resourceVersion spliced in.
+   */
+  private withRaw<T extends KubeObject>(stored: string, revision: number, obj: T): T {
+    const head = this.storedHead;
+    if (stored.startsWith(head)) {
+      const raw = `${head}resourceVersion":"${revision}","${stored.slice(head.length)}`;
+      Object.defineProperty(obj, RAW_JSON, { value: raw, enumerable: false });
+    }
     return obj;
   }
 
-  /** The stored text with resourceVersion added, when it has the layout `encode` writes. */
-  private rawWithVersion(kv: KeyValue): string | undefined {
-    const text = kv.value.toString('utf8');
-    const head = `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.info.kind)},"metadata":{"`;
-    if (!text.startsWith(head)) return undefined;
-    return `${head}resourceVersion":"${kv.modRevision}","${text.slice(head.length)}`;
+  /** How `encodeText` starts: everything up to metadata's first key. */
+  private get storedHead(): string {
+    return (this.storedHeadText ??= `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.info.kind)},"metadata":{"`);
   }
 
   private fail(err: unknown, verb: 'get' | 'create' | 'update' | 'delete', name: string): never {
@@ -548,11 +558,12 @@ export class GenericStore implements RESTResource {
       }
       const undo = await strategy.beforeStore?.(obj, undefined, false);
       try {
-        const kv = await this.storage.create(this.keyFor(ctx.namespace, name), this.encode(obj));
+        const text = this.encodeText(obj);
+        const kv = await this.storage.create(this.keyFor(ctx.namespace, name), utf8Bytes(text));
         this.noteWrite(kv.modRevision);
         // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
         meta.resourceVersion = String(kv.modRevision);
-        return { object: this.withRaw(kv, obj), warnings, created: true };
+        return { object: this.withRaw(text, kv.modRevision, obj), warnings, created: true };
       } catch (err) {
         await undo?.();
         if (generated && isStorageError(err, 'AlreadyExists') && attempt + 1 < GENERATE_NAME_ATTEMPTS) continue;
@@ -736,11 +747,12 @@ export class GenericStore implements RESTResource {
     if (opts.dryRun) return { object: obj, warnings };
     const undo = await strategy.beforeStore?.(obj, old, false);
     try {
-      const kv = await this.storage.update(key, this.encode(obj), state!.modRevision);
+      const text = this.encodeText(obj);
+      const kv = await this.storage.update(key, utf8Bytes(text), state!.modRevision);
       this.noteWrite(kv.modRevision);
       // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
       meta.resourceVersion = String(kv.modRevision);
-      return { object: this.withRaw(kv, obj), warnings };
+      return { object: this.withRaw(text, kv.modRevision, obj), warnings };
     } catch (err) {
       await undo?.();
       if (isStorageError(err, 'Conflict') || isStorageError(err, 'NotFound')) {
