@@ -12,7 +12,7 @@ import { isRecord } from '../api/types';
 import type { KeyValue, Storage } from '../storage/interface';
 import { isStorageError } from '../storage/errors';
 import type { ApiWatcher, CacheReader, CacheSnapshot } from '../watch/types';
-import { cachedObjectDecoder, labelsOf, type AttrFilter, type CachedObject, type ObjectAttrs } from '../watch/cached-object';
+import { CachedObject, cachedObjectDecoder, labelsOf, type AttrFilter, type ObjectAttrs } from '../watch/cached-object';
 import type {
   DeleteOptions,
   DeleteResult,
@@ -109,6 +109,8 @@ export function rawJsonOf(obj: KubeObject): string | undefined {
 /** How many generated names are tried before giving up (kube retries generateName collisions too). */
 const GENERATE_NAME_ATTEMPTS = 8;
 const MAX_UPDATE_RETRIES = 16;
+/** Bound on pending own-write hints (each is consumed by its watch event). */
+const MAX_OWN_WRITE_HINTS = 4096;
 /** An update attempt's answer when it must be retried with fresh state. */
 const RETRY = Symbol('retry');
 
@@ -128,6 +130,9 @@ export class GenericStore implements RESTResource {
   private watchSourceInstance: WatchSource | undefined;
   private cachedDecoder: ((kv: KeyValue) => CachedObject | undefined) | undefined;
   private storedHeadText: string | undefined;
+  private storedHeadBuffer: Buffer | undefined;
+  /** key -> this server's newest write to it whose watch event has not been decoded yet. */
+  private readonly ownWrites = new Map<string, { revision: number; attrs: ObjectAttrs }>();
   /** Revision of this process's last write to this resource (read-your-writes for cache lookups). */
   lastWriteRevision = 0;
 
@@ -227,8 +232,19 @@ export class GenericStore implements RESTResource {
 
   // ---------------------------------------------------------------- read
 
-  /** Stored bytes -> the cached form (JSON with resourceVersion, selector attributes); undefined if not an object of this resource. */
+  /**
+   * Stored bytes -> the cached form (JSON with resourceVersion, selector attributes); undefined if not an object of this resource.
+   * The watch event of this server's own write is not parsed again: the write left its attributes
+   * behind (same key and modRevision, hence the very bytes it wrote, in the layout `encodeText` makes).
+   */
   decodeCached(kv: KeyValue): CachedObject | undefined {
+    const own = this.ownWrites.get(kv.key);
+    if (own !== undefined && own.revision <= kv.modRevision) {
+      this.ownWrites.delete(kv.key);
+      const head = this.storedHeadBytes;
+      if (own.revision === kv.modRevision && kv.value.length > head.length && kv.value.compare(head, 0, head.length, 0, head.length) === 0)
+        return CachedObject.splice(kv.key, kv.modRevision, kv.value, head.length, own.attrs);
+    }
     this.cachedDecoder ??= cachedObjectDecoder({
       apiVersion: this.apiVersion,
       kind: this.info.kind,
@@ -237,6 +253,20 @@ export class GenericStore implements RESTResource {
         this.logger?.warn(reason === 'undecodable' ? 'skipping undecodable value in storage' : 'skipping value that is not an object of this resource', { key: bad.key }),
     });
     return this.cachedDecoder(kv);
+  }
+
+  /** After a write succeeded: what its watch event will need, while a watch cache is running to take it. */
+  private noteOwnWrite(key: string, revision: number, obj: KubeObject): void {
+    if (this.runningCache() === undefined) return;
+    // Hints whose events never come (the cache restarted meanwhile) must not pile up.
+    if (this.ownWrites.size >= MAX_OWN_WRITE_HINTS) this.ownWrites.clear();
+    const labels = labelsOf(obj);
+    // Copies: the object goes on to the caller, the attributes into the cache.
+    this.ownWrites.set(key, { revision, attrs: { labels: labels && { ...labels }, fields: { ...this.strategy.fieldsOf(obj) } } });
+  }
+
+  private get storedHeadBytes(): Buffer {
+    return (this.storedHeadBuffer ??= Buffer.from(this.storedHead));
   }
 
   /** What selectors match against: labels and the strategy's selectable fields (kube's GetAttrs). */
@@ -559,10 +589,12 @@ export class GenericStore implements RESTResource {
       const undo = await strategy.beforeStore?.(obj, undefined, false);
       try {
         const text = this.encodeText(obj);
-        const kv = await this.storage.create(this.keyFor(ctx.namespace, name), utf8Bytes(text));
+        const key = this.keyFor(ctx.namespace, name);
+        const kv = await this.storage.create(key, utf8Bytes(text));
         this.noteWrite(kv.modRevision);
         // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
         meta.resourceVersion = String(kv.modRevision);
+        this.noteOwnWrite(key, kv.modRevision, obj);
         return { object: this.withRaw(text, kv.modRevision, obj), warnings, created: true };
       } catch (err) {
         await undo?.();
@@ -752,6 +784,7 @@ export class GenericStore implements RESTResource {
       this.noteWrite(kv.modRevision);
       // The stored object is `obj` plus its resourceVersion: no need to parse the bytes just written.
       meta.resourceVersion = String(kv.modRevision);
+      this.noteOwnWrite(key, kv.modRevision, obj);
       return { object: this.withRaw(text, kv.modRevision, obj), warnings };
     } catch (err) {
       await undo?.();

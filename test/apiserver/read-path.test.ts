@@ -96,6 +96,29 @@ test('label and field selectors apply to consistent lists served from the cache 
   expect(names((await request(h.app).get(`${cms}?fieldSelector=metadata.name%3Dsel-b`).expect(200)).body)).toEqual(['sel-b']);
 });
 
+test("the cache selects this server's own writes by the labels and fields they were written with, through relabels", async () => {
+  const pods = '/api/v1/namespaces/rp/pods';
+  const pod = (labels: Record<string, string>): Record<string, unknown> => ({ metadata: { name: 'own', labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
+  await request(h.app).get(`${pods}?resourceVersion=0`).expect(200); // the cache runs from here on
+  const byLabel = async (sel: string): Promise<string[]> => names((await request(h.app).get(`${pods}?resourceVersion=0&labelSelector=${encodeURIComponent(sel)}`).expect(200)).body);
+  const byField = async (sel: string): Promise<string[]> => names((await request(h.app).get(`${pods}?resourceVersion=0&fieldSelector=${encodeURIComponent(sel)}`).expect(200)).body);
+  const created = await request(h.app).post(pods).send(pod({ app: 'one' })).expect(201);
+  expect(await byLabel('app=one')).toEqual(['own']);
+  expect(await byField('spec.nodeName=')).toEqual(['own']);
+  // The object handed back is the caller's: editing it must not move the cache's attributes.
+  created.body.metadata.labels.app = 'edited';
+  const put = await request(h.app).put(`${pods}/own`).send({ ...created.body, metadata: { ...created.body.metadata, labels: { app: 'two' } } }).expect(200);
+  expect(await byLabel('app=one')).toEqual([]);
+  expect(await byLabel('app=two')).toEqual(['own']);
+  await request(h.app).post(`${pods}/own/binding`).send({ metadata: { name: 'own' }, target: { kind: 'Node', name: 'n1' } }).expect(201);
+  expect(await byField('spec.nodeName=n1')).toEqual(['own']);
+  expect(await byField('spec.nodeName=')).toEqual([]);
+  await request(h.app).patch(`${pods}/own`).set('content-type', 'application/merge-patch+json').send({ metadata: { labels: { app: 'three' } } }).expect(200);
+  expect(await byLabel('app=two')).toEqual([]);
+  expect(await byLabel('app=three')).toEqual(['own']);
+  expect(Number(put.body.metadata.resourceVersion)).toBeGreaterThan(Number(created.body.metadata.resourceVersion));
+});
+
 test('objects handed to in-process callers are their own copies: editing one changes nothing served', async () => {
   await request(h.app).post(cms).send({ metadata: { name: 'edit' }, data: { v: 'orig' } }).expect(201);
   const store = h.api.registry.lookup('', 'v1', 'configmaps')!;
