@@ -50,7 +50,9 @@ export function serveWatch(
 ): void {
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/json');
-  res.setHeader('Transfer-Encoding', 'chunked');
+  // HTTP/1.0 has no chunked encoding: its stream is the bytes until the server closes (as Go's
+  // server does for a 1.0 client); Node then leaves the lines unframed and closes at the end.
+  if (req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1)) res.setHeader('Transfer-Encoding', 'chunked');
   res.flushHeaders();
 
   let done = false;

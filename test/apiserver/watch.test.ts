@@ -123,3 +123,27 @@ test('a bad selector on a watch is a 400 Status before streaming', async () => {
   expect(r.status).toBe(400);
   expect(r.body['message']).toBe('field label not supported: spec.bogus');
 });
+
+test('an HTTP/1.0 client gets the watch as plain JSON lines ended by the server closing, not chunked framing', async () => {
+  const net = await import('node:net');
+  const ns = '/api/v1/namespaces/default/configmaps';
+  const created = await call('POST', ns, { metadata: { name: 'http10-before' } });
+  expect(created.status).toBe(201);
+  const rv = (created.body.metadata as { resourceVersion: string }).resourceVersion;
+  const text = await new Promise<string>((resolve, reject) => {
+    const sock = net.connect(Number(new URL(s.url).port), '127.0.0.1', () => {
+      sock.write(`GET ${ns}?watch=1&resourceVersion=${rv}&timeoutSeconds=2 HTTP/1.0\r\nHost: x\r\n\r\n`);
+    });
+    let out = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => (out += d));
+    sock.on('end', () => resolve(out));
+    sock.on('error', reject);
+    setTimeout(() => void call('POST', ns, { metadata: { name: 'http10-during' } }), 300);
+  });
+  const [head, body] = text.split('\r\n\r\n', 2) as [string, string];
+  expect(head).toMatch(/^HTTP\/1\.[01] 200/);
+  expect(head.toLowerCase()).not.toContain('transfer-encoding');
+  const lines = body.split('\n').filter((l) => l.length > 0);
+  expect(lines.map((l) => (JSON.parse(l) as Ev).object.metadata?.name)).toEqual(['http10-during']);
+});
