@@ -126,6 +126,8 @@ function fieldValidationParam(query: URLSearchParams): FieldValidation {
 
 function listOptions(query: URLSearchParams): ListOptions {
   const match = q(query, 'resourceVersionMatch');
+  // kube decodes every ListOptions parameter, so a malformed one is a 400 even where a LIST ignores it.
+  intParam(query, 'timeoutSeconds');
   return {
     labelSelector: q(query, 'labelSelector'),
     fieldSelector: q(query, 'fieldSelector'),

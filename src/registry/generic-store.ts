@@ -303,6 +303,8 @@ export class GenericStore implements RESTResource {
    */
   async getRaw(ctx: RequestContext, name: string, opts: GetOptions = {}): Promise<CachedObject> {
     const key = this.keyFor(ctx.namespace, name);
+    const rv = opts.resourceVersion;
+    if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${rv}`);
     if (opts.resourceVersion === '0' && this.deps.watchSource) {
       const source = this.watchSource();
       // The common case, without a wait: the running cache already has this server's last write.

@@ -115,6 +115,17 @@ describe('lists', () => {
     expect(names(second.body)).toEqual(['p2']);
   });
 
+  test('a malformed timeoutSeconds on a LIST, or resourceVersion on a GET, is a BadRequest Status', async () => {
+    const l = await list('timeoutSeconds=abc');
+    expect(l.status).toBe(400);
+    expect(l.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    const g = await request(h.app).get('/api/v1/namespaces/ls/pods/p1?resourceVersion=abc');
+    expect(g.status).toBe(400);
+    expect(g.body).toMatchObject({ kind: 'Status', reason: 'BadRequest', message: 'invalid resource version: abc' });
+    await request(h.app).get('/api/v1/namespaces/ls/pods/p1?resourceVersion=0').expect(200);
+    await request(h.app).get('/api/v1/namespaces/ls/pods/p1?resourceVersion=').expect(200);
+  });
+
   test('a malformed continue token is a BadRequest', async () => {
     const r = await list('continue=notatoken');
     expect(r.status).toBe(400);
