@@ -46,7 +46,8 @@ export class SqliteWriterClient {
       const o = this.outstanding.get(msg.id);
       if (o === undefined) return;
       this.outstanding.delete(msg.id);
-      if (this.outstanding.size === 0) this.worker.unref();
+      // While closing, the worker stays referenced until it has exited (see close()).
+      if (this.outstanding.size === 0 && !this.closing) this.worker.unref();
       o.resolve(msg);
     });
     let workerError: Error | undefined;
@@ -80,17 +81,25 @@ export class SqliteWriterClient {
     return this.nextId++;
   }
 
-  /** Asks the worker to close its connection (after everything sent before), then ends it. */
+  /**
+   * Asks the worker to close its connection (after everything sent before) and waits for its thread
+   * to end by itself. It is never terminated here: terminate() stops a thread wherever it is, and
+   * racing the worker's own exit (it exits right after answering) is not a safe shutdown for a
+   * thread holding a native database connection.
+   */
   async close(): Promise<void> {
     if (this.exited === undefined && !this.closing) {
       this.closing = true;
-      try {
-        await this.request({ t: 'close', id: this.newId() });
-      } catch {
-        // The worker is gone already; terminate below is then a no-op.
-      }
+      // Referenced until it has exited, so `await close()` cannot be cut short by the process
+      // running out of other work while the worker is still closing its connection.
+      this.worker.ref();
+      const closed = this.request({ t: 'close', id: this.newId() });
       this.exited = new Error('sqlite writer closed');
-      await this.worker.terminate();
+      try {
+        await closed;
+      } catch {
+        // The worker is gone already; its exit has been (or is being) reported.
+      }
     }
     await this.exitPromise;
   }

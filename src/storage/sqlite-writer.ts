@@ -146,7 +146,14 @@ function run(id: number, fn: () => void): void {
   }
 }
 
+/** Set by 'close': the connection is gone, so nothing may touch a statement any more. */
+let closed = false;
+
 port.on('message', (msg: ToWriter) => {
+  if (closed) {
+    post({ t: 'failed', id: msg.id, message: 'sqlite writer closed' });
+    return;
+  }
   switch (msg.t) {
     case 'write':
       write(msg);
@@ -158,8 +165,13 @@ port.on('message', (msg: ToWriter) => {
       run(msg.id, () => pruneChunk(msg.from, msg.to));
       break;
     case 'close':
+      closed = true;
       run(msg.id, () => db.close());
-      port?.close();
+      // With the port closed this thread's event loop is empty, so the thread ends by itself, after
+      // its connection is closed and never inside a call. The main thread waits for that exit rather
+      // than terminating the thread, which would race this thread's own teardown (and the native
+      // cleanup better-sqlite3 runs in it).
+      port.close();
       break;
   }
 });
