@@ -1,25 +1,5 @@
-import type { Clock } from '../../src/client/work-queue';
 import { WorkQueue } from '../../src/client/work-queue';
-
-/** A manual clock: timers fire only when the test advances time. */
-class FakeClock implements Clock {
-  t = 0;
-  private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): { cancel(): void } {
-    const timer = { at: this.t + ms, fn, live: true };
-    this.timers.push(timer);
-    return { cancel: () => (timer.live = false) };
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    const due = this.timers.filter((x) => x.live && x.at <= this.t);
-    this.timers = this.timers.filter((x) => !due.includes(x));
-    for (const x of due) x.fn();
-  }
-}
+import { FakeClock } from '../helpers/fake-clock';
 
 describe('work queue', () => {
   it('queues a key once however often it is added before processing', async () => {
