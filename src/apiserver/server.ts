@@ -31,6 +31,7 @@ import { attachWebSocketWatch } from './watch-http';
 import { createApiMetrics } from './filters/metrics';
 import { requestLog } from './filters/request-log';
 import { maxInflight } from './filters/max-inflight';
+import type { Clock } from '../client/work-queue';
 import type { ProtobufDecoder } from './resource-handler';
 import { ResourceHandler, pathNotFound, route } from './resource-handler';
 import { errorHandler } from './error-handler';
@@ -50,6 +51,10 @@ export interface ApiServerOptions {
   /** --max-requests-inflight / --max-mutating-requests-inflight; 0 or absent = unlimited. */
   maxRequestsInflight?: number;
   maxMutatingRequestsInflight?: number;
+  /** --max-inflight-wait: how long a request may wait for a seat before 429 (default 250 ms; 0 = at once). */
+  maxInflightWaitMs?: number;
+  /** The in-flight filter's clock (tests pass a manual one). */
+  inflightClock?: Clock;
   /** Maintain the `kubernetes` and `kubernetes-ro` services in `default` (default true). */
   defaultServices?: boolean;
   /** How long an API server's master lease lives without renewal (default 35 s); see master-leases.ts. */
@@ -221,12 +226,17 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   app.set('query parser', 'simple');
   app.use(metrics.middleware);
   app.use(requestLog());
-  if (opts.maxRequestsInflight || opts.maxMutatingRequestsInflight)
-    app.use(
-      maxInflight({ readOnly: opts.maxRequestsInflight ?? 0, mutating: opts.maxMutatingRequestsInflight ?? 0 }, (m) =>
-        metrics.inflightRejected.inc({ kind: m ? 'mutating' : 'readOnly' }),
-      ),
-    );
+  const inflight =
+    opts.maxRequestsInflight || opts.maxMutatingRequestsInflight
+      ? maxInflight(
+          { readOnly: opts.maxRequestsInflight ?? 0, mutating: opts.maxMutatingRequestsInflight ?? 0, maxWaitMs: opts.maxInflightWaitMs, clock: opts.inflightClock },
+          (m) => metrics.inflightRejected.inc({ kind: m ? 'mutating' : 'readOnly' }),
+        )
+      : undefined;
+  if (inflight) {
+    metrics.inflightOf(() => inflight.state());
+    app.use(inflight.handler);
+  }
 
   // The core API first: nearly every request is one, and express tries routes in order.
   app.all(/^\/api\/v1\/(.+)$/, async (req: Request, res: Response) => {
@@ -320,6 +330,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
       });
     },
     async close() {
+      inflight?.stop();
       await Promise.all(caches.map((c) => c.stop()));
     },
   };
@@ -350,7 +361,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<{ url: str
   api.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.address, () => {
+    // The accept queue as Go's listener (kube-apiserver's) sizes it: the kernel caps the backlog at
+    // net.core.somaxconn. Node's default of 511 overflows under a burst of new connections, and
+    // each dropped SYN costs the client a retransmission of 1 s, then 3 s, 7 s...
+    server.listen({ port: opts.port, host: opts.address, backlog: 65535 }, () => {
       server.off('error', reject);
       resolve();
     });

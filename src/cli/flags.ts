@@ -130,6 +130,12 @@ export const apiserverFlags: Record<string, FlagSpec> = {
   'service-node-port-range': { type: 'string', default: '30000-32767', describe: 'port range for NodePort services', coerce: portRange('service-node-port-range') },
   'max-requests-inflight': { type: 'string', default: '400', describe: 'max non-mutating requests in flight (0 = unlimited)', coerce: int('max-requests-inflight') },
   'max-mutating-requests-inflight': { type: 'string', default: '200', describe: 'max mutating requests in flight (0 = unlimited)', coerce: int('max-mutating-requests-inflight') },
+  'max-inflight-wait': {
+    type: 'string',
+    default: '250ms',
+    describe: 'how long a request may wait for an in-flight seat, from its arrival, before it is answered 429 (0 = at once)',
+    coerce: duration('max-inflight-wait'),
+  },
   'compaction-interval': { type: 'string', default: '300', describe: 'seconds between storage compactions (0 disables)', coerce: int('compaction-interval') },
   'master-lease-ttl': {
     type: 'string',

@@ -25,6 +25,7 @@ export interface ApiServerFlags {
   masterLeaseTtlMs: number;
   maxRequestsInflight: number;
   maxMutatingRequestsInflight: number;
+  maxInflightWaitMs: number;
 }
 
 export function apiServerFlags(f: Flags): ApiServerFlags {
@@ -44,6 +45,7 @@ export function apiServerFlags(f: Flags): ApiServerFlags {
     masterLeaseTtlMs: typeof f['master-lease-ttl'] === 'number' ? f['master-lease-ttl'] : 35_000,
     maxRequestsInflight: typeof f['max-requests-inflight'] === 'number' ? f['max-requests-inflight'] : 400,
     maxMutatingRequestsInflight: typeof f['max-mutating-requests-inflight'] === 'number' ? f['max-mutating-requests-inflight'] : 200,
+    maxInflightWaitMs: typeof f['max-inflight-wait'] === 'number' ? f['max-inflight-wait'] : 250,
   };
 }
 
@@ -79,6 +81,7 @@ async function serve(f: Flags, banner: (url: string) => string, withControllers 
     serviceNodePortRange: cfg.serviceNodePortRange,
     maxRequestsInflight: cfg.maxRequestsInflight,
     maxMutatingRequestsInflight: cfg.maxMutatingRequestsInflight,
+    maxInflightWaitMs: cfg.maxInflightWaitMs,
     masterLeaseTtlMs: cfg.masterLeaseTtlMs,
     defaultServicesIntervalMs: Math.min(10_000, Math.max(100, Math.floor(cfg.masterLeaseTtlMs / 3))),
     logger: log,

@@ -8,7 +8,7 @@ import { EtcdStorage } from '../../src/storage/etcd-storage';
 import type { Storage } from '../../src/storage/interface';
 import { startEtcd } from '../helpers/etcd-process';
 import { createApiApp, startApiServer } from '../../src/apiserver/server';
-import type { ApiApp, ApiAppOptions } from '../../src/apiserver/server';
+import type { ApiApp, ApiAppOptions, ApiServerOptions } from '../../src/apiserver/server';
 
 export interface Harness {
   api: ApiApp;
@@ -42,7 +42,9 @@ export interface LiveServer {
 }
 
 /** A listening server on 127.0.0.1 (for real-HTTP clients), over SQLite or a real etcd process. */
-export async function startLive(opts: { serviceClusterIpRange?: string; backend?: 'sqlite' | 'etcd' } = {}): Promise<LiveServer> {
+export async function startLive(
+  opts: { serviceClusterIpRange?: string; backend?: 'sqlite' | 'etcd'; server?: Partial<Omit<ApiServerOptions, 'storage' | 'address' | 'port'>> } = {},
+): Promise<LiveServer> {
   let storage: Storage;
   let cleanup: () => Promise<void>;
   if (opts.backend === 'etcd') {
@@ -54,7 +56,7 @@ export async function startLive(opts: { serviceClusterIpRange?: string; backend?
     storage = SqliteStorage.open({ dataDir, synchronous: 'NORMAL' });
     cleanup = async () => fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  const s = await startApiServer({ storage, address: '127.0.0.1', port: 0, serviceClusterIpRange: opts.serviceClusterIpRange });
+  const s = await startApiServer({ ...opts.server, storage, address: '127.0.0.1', port: 0, serviceClusterIpRange: opts.serviceClusterIpRange });
   return {
     url: s.url,
     server: s.server,

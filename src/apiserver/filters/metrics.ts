@@ -16,6 +16,8 @@ export interface ApiMetrics {
   /** Registers a function reporting the current watcher count of a resource. */
   watchersOf(resource: string, count: () => number): void;
   inflightRejected: client.Counter<'kind'>;
+  /** Registers the in-flight filter's seats: in use, waiting and the effective limit per request kind. */
+  inflightOf(state: () => Record<'readOnly' | 'mutating', { limit: number; inUse: number; waiting: number }>): void;
 }
 
 export function createApiMetrics(opts: { defaultMetrics?: boolean } = {}): ApiMetrics {
@@ -51,6 +53,23 @@ export function createApiMetrics(opts: { defaultMetrics?: boolean } = {}): ApiMe
     registers: [registry],
   });
 
+  let inflightState: Parameters<ApiMetrics['inflightOf']>[0] | undefined;
+  const inflightGauge = (name: string, help: string, field: 'limit' | 'inUse' | 'waiting'): void =>
+    void new client.Gauge({
+      name,
+      help,
+      labelNames: ['request_kind'] as const,
+      registers: [registry],
+      collect() {
+        const s = inflightState?.();
+        if (!s) return;
+        for (const kind of ['readOnly', 'mutating'] as const) this.set({ request_kind: kind }, s[kind][field]);
+      },
+    });
+  inflightGauge('apiserver_current_inflight_requests', 'Requests holding an in-flight seat, by request kind.', 'inUse');
+  inflightGauge('apiserver_current_inqueue_requests', 'Requests waiting for an in-flight seat, by request kind.', 'waiting');
+  inflightGauge('apiserver_current_inflight_limit', 'The effective in-flight limit (at most the flag; lower while the server is saturated).', 'limit');
+
   const middleware: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();
     const info = requestInfo(req);
@@ -72,5 +91,6 @@ export function createApiMetrics(opts: { defaultMetrics?: boolean } = {}): ApiMe
     handler,
     watchersOf: (resource, count) => watcherCounts.set(resource, count),
     inflightRejected,
+    inflightOf: (state) => (inflightState = state),
   };
 }
