@@ -59,6 +59,9 @@ class Pool {
   private queue: Waiter[] = [];
   private head = 0;
   binding = false;
+  /** Requests on connections new in this window, and their sum over the windows in a row that had some. */
+  fresh = 0;
+  arriving = 0;
   /** Waiters were refused for waiting too long in this window / the last one. */
   expired = false;
   standing = false;
@@ -185,7 +188,10 @@ export function maxInflight(limits: InflightLimits, onReject?: (mutating: boolea
     const lagMs = Math.max(0, now - due);
     for (const p of [pools.readOnly, pools.mutating]) {
       if (!p) continue;
-      if (limits.adaptive !== false) p.limit = nextLimit(p.limit, p.ceiling, { lagMs, binding: p.binding, peak: p.peak, completed: p.completed, slow: p.slow });
+      p.arriving = p.fresh > 0 ? p.arriving + p.fresh : 0;
+      p.fresh = 0;
+      if (limits.adaptive !== false)
+        p.limit = nextLimit(p.limit, p.ceiling, { lagMs, binding: p.binding, arriving: p.arriving, peak: p.peak, completed: p.completed, slow: p.slow });
       // A standing queue lasts while requests keep finding no seat.
       p.standing = p.expired || (p.standing && p.binding);
       p.expired = false;
@@ -203,12 +209,18 @@ export function maxInflight(limits: InflightLimits, onReject?: (mutating: boolea
   };
   if (pools.readOnly || pools.mutating) arm();
 
+  /** Connections that have brought a request before (to count the new ones). */
+  const seen = new WeakSet<object>();
   const handler: RequestHandler = (req, res, next) => {
     const arrived = clock.now();
     const info = requestInfo(req);
     if (info.longRunning || exempt(req)) return next();
     const pool = info.mutating ? pools.mutating : pools.readOnly;
     if (!pool) return next();
+    if (!seen.has(req.socket)) {
+      seen.add(req.socket);
+      pool.fresh++;
+    }
     pool.enter(arrived, res, () => next());
   };
   const state = (p: Pool | undefined): PoolState => ({ limit: p?.limit ?? 0, inUse: p?.inUse ?? 0, waiting: p?.waiting ?? 0 });

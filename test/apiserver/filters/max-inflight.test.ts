@@ -6,7 +6,7 @@ import express from 'express';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { maxInflight, type InflightFilter, type InflightLimits } from '../../../src/apiserver/filters/max-inflight';
-import { LAG_TARGET_MS, floorOf, nextLimit } from '../../../src/apiserver/filters/inflight-limit';
+import { LAG_TARGET_MS, arrivingLimit, floorOf, nextLimit } from '../../../src/apiserver/filters/inflight-limit';
 import { FakeClock } from '../../helpers/fake-clock';
 import { eventually } from '../../helpers/eventually';
 
@@ -130,29 +130,49 @@ describe('max in-flight requests', () => {
     }
   });
 
-  it('lowers the effective limit while the event loop lags, and returns to the flag once healthy', () => {
-    const clock = new FakeClock();
-    const f = maxInflight({ readOnly: 400, mutating: 200, clock });
+  it('lowers the effective limit while the event loop lags and new connections keep coming, and returns to the flag once healthy', async () => {
+    const r = await rig({ readOnly: 4, mutating: 2, maxWaitMs: 10_000 });
     try {
-      // The window's timer (due at 100 ms) fires 100 ms late: the loop is saturated; nothing is in use.
-      clock.t += 200;
-      clock.advance(0);
-      expect(f.state().mutating.limit).toBe(floorOf(200));
-      for (let i = 0; i < 10; i++) clock.advance(100);
-      expect(f.state()).toMatchObject({ mutating: { limit: 200 }, readOnly: { limit: 400 } });
+      // Each fetch below comes on a new connection (the held ones keep theirs busy), one per window:
+      // with a ceiling of 2, one new connection in each of two windows in a row is a stream.
+      const calls = [create(r, 'a'), create(r, 'b')];
+      await eventually('two creates in their seats', () => r.filter.state().mutating.inUse === 2);
+      for (let i = 0; i < 2; i++) {
+        if (i > 0) {
+          calls.push(create(r, `w${i}`));
+          await eventually('another create waiting', () => r.filter.state().mutating.waiting === i);
+        }
+        // The window's timer fires 300 ms late: the loop is saturated.
+        r.clock.t += 400;
+        r.clock.advance(0);
+      }
+      expect(r.filter.state().mutating).toMatchObject({ limit: 1, inUse: 2 });
+      // Healthy windows: the limit climbs back while demand presses on it.
+      elapse(r, 100);
+      expect(r.filter.state().mutating.limit).toBe(2);
+      while (r.served.length < calls.length || r.held.length > 0) {
+        await eventually('a held create', () => r.held.length > 0);
+        r.held.shift()!();
+      }
+      expect((await Promise.all(calls)).map((x) => x.status)).toEqual(calls.map(() => 201));
     } finally {
-      f.stop();
+      await r.close();
     }
   });
 });
 
 describe('the adaptive limit (AIMD)', () => {
-  const quiet = { lagMs: 0, binding: false, peak: 0, completed: 0, slow: 0 };
+  const quiet = { lagMs: 0, binding: false, arriving: 0, peak: 0, completed: 0, slow: 0 };
   it.each([
-    ['a lagging loop cuts from the seats in use, harder the worse the lag', 200, { ...quiet, lagMs: 4 * LAG_TARGET_MS, peak: 64 }, 32],
-    ['a lag just over target cuts by a fifth', 100, { ...quiet, lagMs: LAG_TARGET_MS + 1, peak: 100, binding: true }, 80],
-    ['slow service (over a tenth) cuts too', 100, { ...quiet, binding: true, peak: 100, completed: 10, slow: 2 }, 80],
-    ['never below the floor', 12, { ...quiet, lagMs: 1000, peak: 12 }, floorOf(200)],
+    ['a lagging loop while new connections keep coming cuts from the seats in use, harder the worse the lag', 200, { ...quiet, lagMs: 4 * LAG_TARGET_MS, peak: 64, arriving: arrivingLimit(200) }, 32],
+    ['a lag just over target cuts by a fifth', 100, { ...quiet, lagMs: LAG_TARGET_MS + 1, peak: 100, binding: true, arriving: arrivingLimit(200) }, 80],
+    ['a lagging loop serving the same connections (a closed loop) keeps its limit', 200, { ...quiet, lagMs: 4 * LAG_TARGET_MS, peak: 64, binding: true }, 200],
+    ['and raises a lowered one by a seat while requests wait for seats', 100, { ...quiet, lagMs: 4 * LAG_TARGET_MS, peak: 100, binding: true }, 101],
+    ['a lagging loop with free seats holds a lowered limit', 100, { ...quiet, lagMs: 4 * LAG_TARGET_MS, peak: 50 }, 100],
+    ['so does one whose few clients just opened their connections', 200, { ...quiet, lagMs: 4 * LAG_TARGET_MS, peak: 64, arriving: arrivingLimit(200) - 1 }, 200],
+    ['slow service (over a tenth) with requests waiting for seats cuts', 100, { ...quiet, binding: true, peak: 100, completed: 10, slow: 2 }, 80],
+    ['slow service without them does not', 100, { ...quiet, peak: 100, completed: 10, slow: 2 }, 100],
+    ['never below the floor', 12, { ...quiet, lagMs: 1000, peak: 12, arriving: arrivingLimit(200) }, floorOf(200)],
     ['a binding, healthy window raises it additively', 100, { ...quiet, binding: true, peak: 100, completed: 10, slow: 1 }, 105],
     ['without demand at the limit it returns quickly', 60, quiet, 120],
     ['but never above the flag', 150, quiet, 200],
