@@ -2,8 +2,8 @@
  * etcd stalled (docs/benchmarks.md R10): the etcd process is frozen with SIGSTOP for 10 s (a disk
  * stall or a partition that drops nothing), then thawed. Requests reaching storage meanwhile fail
  * with a 503/504 Status at the storage deadline instead of hanging; requests beyond
- * --max-requests-inflight / --max-mutating-requests-inflight are turned away with 429 at once, so
- * the number held by the stall stays bounded. After the thaw writes go on on the same process,
+ * --max-requests-inflight / --max-mutating-requests-inflight are turned away with 429 (after at most
+ * --max-inflight-wait for a seat), so the number held by the stall stays bounded. After the thaw writes go on on the same process,
  * nothing acknowledged is lost, and watchers see no duplicate or stale event.
  */
 import { startEtcd, type EtcdProcess } from '../helpers/etcd-process';
