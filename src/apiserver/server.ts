@@ -71,6 +71,8 @@ export type ApiAppOptions = Omit<ApiServerOptions, 'address' | 'port'> & {
 
 export interface ApiApp {
   app: express.Express;
+  /** What the HTTP server runs: the in-flight filter (when limits are set), then `app`. */
+  listener: http.RequestListener;
   registry: Registry;
   /** Create the built-in namespaces (startApiServer calls it). */
   bootstrap(): Promise<void>;
@@ -233,10 +235,7 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
           (m) => metrics.inflightRejected.inc({ kind: m ? 'mutating' : 'readOnly' }),
         )
       : undefined;
-  if (inflight) {
-    metrics.inflightOf(() => inflight.state());
-    app.use(inflight.handler);
-  }
+  if (inflight) metrics.inflightOf(() => inflight.state());
 
   // The core API first: nearly every request is one, and express tries routes in order.
   app.all(/^\/api\/v1\/(.+)$/, async (req: Request, res: Response) => {
@@ -291,6 +290,8 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
 
   return {
     app,
+    // The in-flight filter runs before express: a shed request costs its parse and one write.
+    listener: inflight ? (req, res) => inflight.handler(req, res, () => app(req, res)) : app,
     registry,
     bootstrap: async () => {
       await registry.bootstrap();
@@ -353,7 +354,7 @@ function segmentsOf(path: string, prefix: string): string[] {
 export async function startApiServer(opts: ApiServerOptions): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {
   const api = createApiApp(opts);
   await api.bootstrap();
-  const server = http.createServer(api.app);
+  const server = http.createServer(api.listener);
   // Slow clients may not hold connections forever (slowloris): headers within 30 s, whole request
   // bodies (3 MiB at most) within 60 s. Responses, such as watches, are not limited by these.
   server.headersTimeout = 30_000;

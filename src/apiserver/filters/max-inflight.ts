@@ -8,7 +8,6 @@
  * exempt, as in kube-apiserver.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestHandler } from 'express';
 import { errors } from '../../api/errors';
 import { realClock, type Clock } from '../../client/work-queue';
 import { requestInfo } from './request-info';
@@ -28,8 +27,12 @@ export interface InflightLimits {
   windowMs?: number;
 }
 
+/** A plain Node request handler (express takes it as middleware too). */
+export type Gate = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
 export interface InflightFilter {
-  handler: RequestHandler;
+  /** Runs before express in the server (shedding must not pay for routing), or as middleware. */
+  handler: Gate;
   /** Effective limits and occupancy, for metrics and tests. */
   state(): { readOnly: PoolState; mutating: PoolState };
   stop(): void;
@@ -211,7 +214,7 @@ export function maxInflight(limits: InflightLimits, onReject?: (mutating: boolea
 
   /** Connections that have brought a request before (to count the new ones). */
   const seen = new WeakSet<object>();
-  const handler: RequestHandler = (req, res, next) => {
+  const handler: Gate = (req, res, next) => {
     const arrived = clock.now();
     const info = requestInfo(req);
     if (info.longRunning || exempt(req)) return next();
