@@ -128,8 +128,14 @@ export class SqliteWatch implements WatchStream {
       }
     }
     if (this.head < this.queue.length) {
-      const ev = this.queue[this.head++];
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      const ev = this.queue[this.head];
+      // Release the slot: a drained queue would otherwise keep up to ~1k delivered events (their
+      // value and prevValue bytes, several MB of pods) alive until more events arrive.
+      this.queue[this.head++] = undefined as unknown as WatchEvent;
+      if (this.head === this.queue.length) {
+        this.queue = [];
+        this.head = 0;
+      } else if (this.head > 1024 && this.head * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.head);
         this.head = 0;
       }

@@ -37,8 +37,9 @@ const db = new Database(init.file);
 db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${init.synchronous}`);
 // The writer reads only the latest row of each written key (index lookups; the OS page cache backs
-// misses); a smaller page cache than the reader's keeps the written pages from costing RSS twice.
-db.pragma('cache_size = -8192');
+// misses), so SQLite's default 2 MB page cache serves it: measured at 10k pod creates, 8 MB held
+// ~10 MiB of the worker's C heap, 2 MB ~4 MiB, at the same CPU per create.
+db.pragma('cache_size = -2048');
 let rev = init.revision;
 
 // A create only needs to know whether the key is live: no value read.
