@@ -1,6 +1,10 @@
 /**
  * P14: server RSS after a forced GC holding the fixture pods, minus the RSS it had with none, over
- * the JSON bytes those pods list as (<= 2.0); the V8 heap in use is shown beside it.
+ * the JSON bytes those pods list as (<= 2.0). Beside it, where the rise is: the main thread's V8
+ * heap in use and its ArrayBuffer bytes (the watch cache's JSON slabs). The rest of the rise is C
+ * heap, mostly glibc keeping the write path's freed Buffers resident (it returns no free memory from
+ * below the top of its heap), plus the SQLite writer thread's page cache and heap: a fixed cost, so
+ * benchmarks.md defines P14 at 50k pods (÷ 5), where the 10k row's overhead is amortized.
  */
 import { MiB, type Ctx } from '../lib/ctx';
 import { ensurePods } from '../lib/fixture';
@@ -13,7 +17,7 @@ export async function benchRss(c: Ctx, n: number): Promise<void> {
   const jsonBytes = await checkedListBytes(c, n);
   await c.server.http.count('GET', '/api/v1/pods?resourceVersion=0&limit=1'); // the cache is up
   const base = c.emptyRss;
-  const { rss, heap } = await settledRss(c.server);
+  const { rss, heap, arrayBuffers } = await settledRss(c.server);
   if (heap === undefined) c.notes.push(`${c.store}: could not force a GC before the ${n}-pod RSS reading (inspector unavailable)`);
   const label = fmt(n);
   c.rows.push({
@@ -34,6 +38,17 @@ export async function benchRss(c: Ctx, n: number): Promise<void> {
       api: `${fmt(heap / MiB, 0)} (+${fmt((heap - base.heap) / MiB, 0)})`,
       raw: `JSON ${fmt(jsonBytes / MiB, 1)}`,
       ratio: fmt((heap - base.heap) / jsonBytes, 2),
+      target: '',
+    });
+  }
+  if (arrayBuffers !== undefined && base.arrayBuffers !== undefined) {
+    c.rows.push({
+      store: c.store,
+      id: 'P14',
+      name: `  ArrayBuffers after GC (cache slabs), ${label} pods, MiB (rise ÷ JSON)`,
+      api: `${fmt(arrayBuffers / MiB, 0)} (+${fmt((arrayBuffers - base.arrayBuffers) / MiB, 0)})`,
+      raw: `JSON ${fmt(jsonBytes / MiB, 1)}`,
+      ratio: fmt((arrayBuffers - base.arrayBuffers) / jsonBytes, 2),
       target: '',
     });
   }

@@ -27,8 +27,8 @@ export interface Ctx {
   fixture: { count: number };
   /** Embedded store only: rows the raw twin holds under RAW_LIST_PREFIX, the LIST twin's data. */
   rawFixture: { count: number };
-  /** Server RSS and V8 heap after GC with no pods (P14's baseline). */
-  emptyRss: { rss: number; heap: number | undefined };
+  /** Server RSS, V8 heap and ArrayBuffer bytes after GC with no pods (P14's baseline). */
+  emptyRss: { rss: number; heap: number | undefined; arrayBuffers?: number };
   rows: Row[];
   notes: string[];
   /** Results one family hands to a later one (e.g. P1's rate for P16), per store. */

@@ -6,8 +6,17 @@
 import WebSocket from 'ws';
 import { rssBytes } from './proc';
 
-/** Resolves the V8 heap in use after the GC (bytes), or undefined when the inspector is unavailable. */
-export async function collectGarbage(inspectPort: number, timeoutMs = 20_000): Promise<number | undefined> {
+export interface AfterGc {
+  /** V8 heap in use, bytes. */
+  heap: number | undefined;
+  /** Bytes of ArrayBuffers (Buffers): outside the V8 heap, in the C heap or their own mappings. */
+  arrayBuffers: number | undefined;
+}
+
+type Result = { usedSize?: number; result?: { value?: unknown } } | undefined;
+
+/** The main thread's V8 heap and ArrayBuffer bytes after the GC, or undefined when the inspector is unavailable. */
+export async function collectGarbage(inspectPort: number, timeoutMs = 20_000): Promise<AfterGc | undefined> {
   try {
     const list = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`, { signal: AbortSignal.timeout(5000) })).json()) as Array<{
       webSocketDebuggerUrl?: string;
@@ -19,21 +28,31 @@ export async function collectGarbage(inspectPort: number, timeoutMs = 20_000): P
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    const done = new Promise<number | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), timeoutMs);
-      ws.on('message', (data: Buffer) => {
-        const msg = JSON.parse(data.toString()) as { id?: number; result?: { usedSize?: number } };
-        if (msg.id === 3) {
-          clearTimeout(timer);
-          resolve(msg.result?.usedSize);
-        }
-      });
+    // HeapProfiler.collectGarbage answers once its collection ran (V8 runs it as a task of its own),
+    // so each request waits for the previous answer: sent together, getHeapUsage can be answered
+    // before either collection and reports the garbage too.
+    const answers = new Map<number, (result: Result) => void>();
+    ws.on('message', (data: Buffer) => {
+      const msg = JSON.parse(data.toString()) as { id?: number; result?: Result };
+      if (msg.id !== undefined) answers.get(msg.id)?.(msg.result);
     });
-    // Twice, as V8 may need a second pass for weak references and finalizers.
-    ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
-    ws.send(JSON.stringify({ id: 2, method: 'HeapProfiler.collectGarbage' }));
-    ws.send(JSON.stringify({ id: 3, method: 'Runtime.getHeapUsage' }));
-    const ok = await done;
+    const call = (id: number, method: string, params?: object): Promise<Result> =>
+      new Promise((resolve) => {
+        answers.set(id, resolve);
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    const done = (async () => {
+      // Twice, as V8 may need a second pass for weak references and finalizers.
+      await call(1, 'HeapProfiler.collectGarbage');
+      await call(2, 'HeapProfiler.collectGarbage');
+      const heap = (await call(3, 'Runtime.getHeapUsage'))?.usedSize;
+      const ab = (await call(4, 'Runtime.evaluate', { expression: 'process.memoryUsage().arrayBuffers', returnByValue: true }))?.result?.value;
+      return { heap, arrayBuffers: typeof ab === 'number' ? ab : undefined };
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    const ok = await Promise.race([done, timeout]);
+    clearTimeout(timer);
     ws.close();
     return ok;
   } catch {
@@ -41,10 +60,10 @@ export async function collectGarbage(inspectPort: number, timeoutMs = 20_000): P
   }
 }
 
-/** RSS (from /proc) and V8 heap in use after a forced full GC through the inspector and a short settle. */
-export async function settledRss(s: { km: { proc: { pid?: number } }; inspectPort: number }): Promise<{ rss: number; heap: number | undefined }> {
+/** RSS (from /proc), V8 heap in use and ArrayBuffer bytes after a forced full GC through the inspector and a short settle. */
+export async function settledRss(s: { km: { proc: { pid?: number } }; inspectPort: number }): Promise<{ rss: number } & AfterGc> {
   await new Promise((r) => setTimeout(r, 1000));
-  const heap = await collectGarbage(s.inspectPort);
+  const after = await collectGarbage(s.inspectPort);
   await new Promise((r) => setTimeout(r, 1000));
-  return { rss: rssBytes(s.km.proc.pid), heap };
+  return { rss: rssBytes(s.km.proc.pid), heap: after?.heap, arrayBuffers: after?.arrayBuffers };
 }
