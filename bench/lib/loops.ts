@@ -64,9 +64,10 @@ export interface OpenResult<T> {
 /**
  * Open loop: op i is sent at t0 + i / rate whatever happened to earlier ops, and its latency is
  * taken from that scheduled time, so a stall delays the measurement of every op it held back
- * (no coordinated omission). Resolves once every op has completed.
+ * (no coordinated omission). `op` also gets that time (performance.now() clock), for callers that
+ * bucket latencies by when an op was due. Resolves once every op has completed.
  */
-export async function openLoop<T>(ratePerSec: number, seconds: number, op: (i: number) => Promise<T>): Promise<OpenResult<T>> {
+export async function openLoop<T>(ratePerSec: number, seconds: number, op: (i: number, scheduledMs: number) => Promise<T>): Promise<OpenResult<T>> {
   const total = Math.max(1, Math.round(ratePerSec * seconds));
   const done: OpenResult<T>['done'] = [];
   const lag: number[] = [];
@@ -81,7 +82,7 @@ export async function openLoop<T>(ratePerSec: number, seconds: number, op: (i: n
       const scheduled = at(k);
       lag.push(performance.now() - scheduled);
       pending.push(
-        op(k).then(
+        op(k, scheduled).then(
           (value) => void done.push({ ms: performance.now() - scheduled, value }),
           (error: unknown) => void done.push({ ms: performance.now() - scheduled, error }),
         ),

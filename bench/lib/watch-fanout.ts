@@ -11,34 +11,40 @@ import type { WorkerConfig } from './watch-worker';
 export type FanoutResult = WatchLatencyResult;
 
 const WORKER = path.join(__dirname, 'watch-worker.ts');
-const PER_WORKER = 250;
+export const PER_WORKER = 250;
 
-function startWorker(cfg: WorkerConfig, onEvent: (name: string, t: number) => void): Promise<ChildProcess> {
-  const child = fork(WORKER, [], { execArgv: ['--require', 'tsx/cjs'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Forks a load-generator worker (a .ts module run through tsx), sends it `{ start }`, and resolves
+ * once it reports `{ ready: true }` (60 s at most; `{ error }` rejects). Every other message goes
+ * to `onMessage`. Used by the fan-out watchers here and by the soak's watchers (bench/soak.ts).
+ */
+export function forkWorker<M extends object>(script: string, start: unknown, onMessage: (m: M) => void): Promise<ChildProcess> {
+  const child = fork(script, [], { execArgv: ['--require', 'tsx/cjs'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error('watch worker not ready in 60 s'));
+      reject(new Error(`${path.basename(script)} not ready in 60 s`));
     }, 60_000);
-    child.on('message', (m: { ready?: boolean; name?: string; t?: number; error?: string }) => {
+    child.on('message', (m: M & { ready?: boolean; error?: string }) => {
       if (m.ready) {
         clearTimeout(timer);
         resolve(child);
-      } else if (m.error) {
+      } else if (m.error !== undefined) {
         clearTimeout(timer);
         child.kill('SIGKILL');
         reject(new Error(m.error));
-      } else if (m.name !== undefined && m.t !== undefined) onEvent(m.name, m.t);
+      } else onMessage(m);
     });
     child.once('exit', (c) => {
       clearTimeout(timer);
-      reject(new Error(`watch worker exited (${c})`));
+      reject(new Error(`${path.basename(script)} exited (${c})`));
     });
-    child.send({ start: cfg });
+    child.send({ start });
   });
 }
 
-async function stopWorker(w: ChildProcess): Promise<void> {
+/** Asks a worker to stop, and SIGKILLs it if it has not exited 3 s later. */
+export async function stopWorker(w: ChildProcess): Promise<void> {
   if (w.exitCode !== null || w.signalCode !== null) return;
   const exited = new Promise<void>((r) => w.once('exit', () => r()));
   if (w.connected) w.send({ stop: true });
@@ -46,6 +52,11 @@ async function stopWorker(w: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(t);
 }
+
+const startWorker = (cfg: WorkerConfig, onEvent: (name: string, t: number) => void): Promise<ChildProcess> =>
+  forkWorker<{ name?: string; t?: number }>(WORKER, cfg, (m) => {
+    if (m.name !== undefined && m.t !== undefined) onEvent(m.name, m.t);
+  });
 
 /** `cfg.count` watchers split over forked workers. */
 export function forkWatchers(cfg: WorkerConfig): Subscribe {

@@ -209,6 +209,25 @@ interface WatchEventLine {
   object: { metadata?: { name?: string; resourceVersion?: string }; code?: number; data?: Record<string, string> };
 }
 
+/** Hooks and knobs of a {@link WatchTracker}; the defaults are what the fault tests need. */
+export interface WatchTrackerOptions {
+  /** Keep every event in `events` (default true). A long soak keeps digests through `onEvent` instead. */
+  keepEvents?: boolean;
+  /** Each ADDED/MODIFIED/DELETED event, after the order check. */
+  onEvent?: (type: string, name: string, rv: number) => void;
+  /** Each successful (re-)list: its resourceVersion and items (name -> resourceVersion). */
+  onRelist?: (rv: string, items: ReadonlyMap<string, string>) => void;
+  /** timeoutSeconds of each watch request (called per request, so a client can jitter it as client-go does). */
+  timeoutSeconds?: () => number;
+  /** How a watch line is parsed (default JSON.parse); a fan-out client may memoize identical lines. */
+  parse?: (line: string) => unknown;
+  /** Timeout of each (re-)list request (default 5 s); large collections on a busy server need more. */
+  listTimeoutMs?: number;
+}
+
+/** Order violations kept as text: enough to diagnose, bounded however long the watch runs. */
+const MAX_ORDER_ERRORS = 1000;
+
 /**
  * A watch that survives server trouble like a client-go reflector: on a broken stream it resumes at
  * its last resourceVersion; on a 410 it re-lists and watches from the list's resourceVersion.
@@ -231,6 +250,7 @@ export class WatchTracker {
   constructor(
     private readonly bases: () => string[],
     private readonly path: string,
+    private readonly opts: WatchTrackerOptions = {},
   ) {}
 
   async start(): Promise<void> {
@@ -246,13 +266,14 @@ export class WatchTracker {
     for (let i = 0; i < 100 && !this.stopped; i++) {
       const base = this.bases()[i % this.bases().length]!;
       try {
-        const r = await call(base, 'GET', this.path);
+        const r = await call(base, 'GET', this.path, undefined, this.opts.listTimeoutMs);
         if (r.status === 200) {
           this.relists++;
           this.state.clear();
           const items = (r.json?.items ?? []) as Array<{ metadata: { name: string; resourceVersion: string } }>;
           for (const it of items) this.state.set(it.metadata.name, it.metadata.resourceVersion);
           this.lastRv = String((r.json?.metadata as { resourceVersion: string }).resourceVersion);
+          this.opts.onRelist?.(this.lastRv, this.state);
           return;
         }
       } catch {
@@ -283,7 +304,8 @@ export class WatchTracker {
     const session = ++this.session;
     let prev = Number(this.lastRv);
     return new Promise((resolve) => {
-      const url = `${base}${this.path}${this.path.includes('?') ? '&' : '?'}watch=1&resourceVersion=${this.lastRv}&allowWatchBookmarks=false`;
+      const timeout = this.opts.timeoutSeconds ? `&timeoutSeconds=${this.opts.timeoutSeconds()}` : '';
+      const url = `${base}${this.path}${this.path.includes('?') ? '&' : '?'}watch=1&resourceVersion=${this.lastRv}&allowWatchBookmarks=false${timeout}`;
       let result: 'gone' | 'ended' = 'ended';
       const req = http.get(url, { agent: false }, (res) => {
         if (res.statusCode === 410) {
@@ -297,7 +319,7 @@ export class WatchTracker {
           res.on('end', () => resolve('ended'));
           return;
         }
-        onWatchLines(res, (ev: WatchEventLine) => {
+        onWatchLines<WatchEventLine>(res, (ev) => {
           if (ev.type === 'ERROR') {
             if (ev.object.code === 410) result = 'gone';
             req.destroy();
@@ -306,13 +328,14 @@ export class WatchTracker {
           if (ev.type === 'BOOKMARK') return;
           const name = ev.object.metadata?.name ?? '';
           const rv = Number(ev.object.metadata?.resourceVersion);
-          if (!(rv > prev)) this.orderErrors.push(`session ${session}: ${ev.type} ${name} rv ${rv} after ${prev}`);
+          if (!(rv > prev) && this.orderErrors.length < MAX_ORDER_ERRORS) this.orderErrors.push(`session ${session}: ${ev.type} ${name} rv ${rv} after ${prev}`);
           prev = Math.max(prev, rv);
           this.lastRv = String(prev);
-          this.events.push({ type: ev.type, name, rv, session });
+          if (this.opts.keepEvents !== false) this.events.push({ type: ev.type, name, rv, session });
           if (ev.type === 'DELETED') this.state.delete(name);
           else this.state.set(name, String(rv));
-        });
+          this.opts.onEvent?.(ev.type, name, rv);
+        }, this.opts.parse as ((line: string) => WatchEventLine) | undefined);
         res.on('end', () => resolve(result));
         res.on('error', () => resolve(result));
         res.on('close', () => resolve(result));
@@ -415,8 +438,11 @@ export async function etcdRevision(endpoint: string): Promise<number> {
   return Number(out[0]!.Status.header.revision);
 }
 
-/** Calls `fn` with each JSON line of a watch response body (events split across chunks are joined). */
-export function onWatchLines<T>(res: http.IncomingMessage, fn: (event: T) => void): void {
+/**
+ * Calls `fn` with each JSON line of a watch response body (events split across chunks are joined),
+ * parsed by `parse` (default JSON.parse).
+ */
+export function onWatchLines<T>(res: http.IncomingMessage, fn: (event: T) => void, parse: (line: string) => T = (l) => JSON.parse(l) as T): void {
   res.setEncoding('utf8');
   let buf = '';
   res.on('data', (chunk: string) => {
@@ -425,7 +451,7 @@ export function onWatchLines<T>(res: http.IncomingMessage, fn: (event: T) => voi
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
-      if (line) fn(JSON.parse(line) as T);
+      if (line) fn(parse(line));
     }
   });
 }
