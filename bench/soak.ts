@@ -254,6 +254,7 @@ async function main(): Promise<void> {
     `km --compaction-interval=${o.compactionS}; window ${windowS} s; sample every ${sampleS} s (RSS after a forced GC through the inspector)${long ? '' : '; short run: interval, pod lifetime and watch timeout scaled down'}`,
     `first compaction seen at ${firstCompactionS === undefined ? 'never' : `${fmt(firstCompactionS)} s`} (${compactions} seen, last to revision ${compacted}); warm-up ends at ${fmt(warmupEndS)} s; first steady window ${first?.index ?? 'none'}, last ${last?.index ?? 'none'}`,
     `writes acknowledged: ${load.counts.creates} creates, ${load.counts.updates} updates, ${load.counts.deletes} deletes (${load.counts.skipped} skipped: their create was not acknowledged); ${load.live} pods at the end; other writes p99 ${fmt(pct(load.otherMs, 99), 1)} ms`,
+    `process priority: nice ${os.getPriority()} (the server, etcd and the watchers inherit it)`,
     `server RSS after GC: ${fmt(rssBefore / MiB, 1)} MiB before the watchers, ${fmt(Math.max(...samples.map((s) => s.rss)) / MiB, 1)} MiB peak sample, ${fmt(rssAfter / MiB, 1)} MiB after they closed; etcd RSS last sample ${etcd ? `${fmt((samples.at(-1)?.etcdRss ?? NaN) / MiB, 1)} MiB` : 'n/a'}`,
   ];
   const notes = [
