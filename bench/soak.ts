@@ -90,6 +90,8 @@ interface Sample {
   heap: number;
   fds: number;
   cpuPct: number;
+  /** CPU of the watcher processes together (% of one core). */
+  watchersCpuPct: number;
   etcdRss: number;
   load1: number;
 }
@@ -110,6 +112,8 @@ async function sampler(server: KmServer, etcdPid: number | undefined, truth: Tru
   let compactions = 0;
   const pid = server.km.proc.pid;
   let lastCpu = cpuMs(pid);
+  const watcherCpu = (): number => watchers.pids().reduce((a, p) => a + cpuMs(p), 0);
+  let lastWatcherCpu = watcherCpu();
   let lastT = performance.now();
   for (let k = 1; !done(); k++) {
     while (!done() && performance.now() < t0 + k * sampleS * 1000) await sleep(Math.min(500, t0 + k * sampleS * 1000 - performance.now()));
@@ -117,6 +121,7 @@ async function sampler(server: KmServer, etcdPid: number | undefined, truth: Tru
     const { rss, heap } = await settledRss(server);
     const now = performance.now();
     const cpu = cpuMs(pid);
+    const wCpu = watcherCpu();
     const rev = await truth.compactedRevision().catch(() => compacted);
     if (rev > compacted) {
       compactions++;
@@ -129,15 +134,17 @@ async function sampler(server: KmServer, etcdPid: number | undefined, truth: Tru
       heap: heap ?? NaN,
       fds: fdCount(pid),
       cpuPct: ((cpu - lastCpu) / (now - lastT)) * 100,
+      watchersCpuPct: ((wCpu - lastWatcherCpu) / (now - lastT)) * 100,
       etcdRss: rssBytes(etcdPid),
       load1: os.loadavg()[0]!,
     };
     lastCpu = cpu;
+    lastWatcherCpu = wCpu;
     lastT = now;
     samples.push(s);
     const c = await watchers.counters();
     console.log(
-      `t=${fmt(s.t)}s rss=${fmt(rss / MiB, 1)}MiB heap=${fmt(s.heap / MiB, 1)}MiB fds=${s.fds} cpu=${fmt(s.cpuPct)}% live pods=${load.live} ` +
+      `t=${fmt(s.t)}s rss=${fmt(rss / MiB, 1)}MiB heap=${fmt(s.heap / MiB, 1)}MiB fds=${s.fds} cpu=${fmt(s.cpuPct)}% watchers cpu=${fmt(s.watchersCpuPct)}% live pods=${load.live} ` +
         `writes ok/failed=${load.counts.creates + load.counts.updates + load.counts.deletes}/${load.failureCount} events=${c.events} resumes=${c.reconnects} 410s=${c.gone410} ` +
         `order errors=${c.orderErrors} compacted@${compacted} load=${fmt(s.load1, 1)}`,
     );
@@ -224,6 +231,7 @@ async function main(): Promise<void> {
       creates: creates.length,
       deliveries: delivery.get(w)?.total ?? 0,
       serverCpuPct: m((s) => s.cpuPct),
+      watchersCpuPct: m((s) => s.watchersCpuPct),
       load1: m((s) => s.load1),
       steady: a >= warmupEndS,
     });

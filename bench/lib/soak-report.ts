@@ -20,6 +20,7 @@ export interface WindowRow {
   creates: number;
   deliveries: number;
   serverCpuPct: number;
+  watchersCpuPct: number;
   load1: number;
   steady: boolean;
 }
@@ -47,7 +48,7 @@ const verdict = (pass: boolean | undefined): string => (pass === undefined ? '' 
 
 function windowTable(ws: WindowRow[]): string[][] {
   return [
-    ['window', 'seconds', 'RSS after GC MiB', 'heap MiB', 'fds', 'create p99 ms', 'delivery p99 ms', 'creates', 'deliveries', 'server CPU %', 'load 1m', ''],
+    ['window', 'seconds', 'RSS after GC MiB', 'heap MiB', 'fds', 'create p99 ms', 'delivery p99 ms', 'creates', 'deliveries', 'server CPU %', 'watchers CPU %', 'load 1m', ''],
     ...ws.map((w) => [
       String(w.index),
       `${w.startS}-${w.endS}`,
@@ -59,6 +60,7 @@ function windowTable(ws: WindowRow[]): string[][] {
       fmt(w.creates),
       fmt(w.deliveries),
       fmt(w.serverCpuPct),
+      fmt(w.watchersCpuPct),
       fmt(w.load1, 1),
       w.steady ? 'steady' : 'warm-up',
     ]),

@@ -13,6 +13,8 @@ const WORKER = path.join(__dirname, 'soak-watch-worker.ts');
 type FromWorker = { counters?: SoakCounters; summaries?: WatcherSummary[]; delivery?: Array<[number, Array<[number, number]>]> };
 
 export interface SoakWatchers {
+  /** The worker processes' pids (their CPU is the load generator's share of the machine). */
+  pids(): number[];
   /** Window 0 of the delivery latencies starts at this wall-clock time (ms). */
   setClock(t0WallMs: number): void;
   /** Sums of the workers' counters (each worker answers within 5 s, or is left out). */
@@ -67,6 +69,7 @@ export async function startSoakWatchers(cfg: Omit<SoakWorkerConfig, 'paths' | 's
       ),
     );
   return {
+    pids: () => workers.map((w) => w.child.pid ?? 0),
     setClock(t0WallMs) {
       for (const w of workers) w.child.send({ clock: t0WallMs });
     },
