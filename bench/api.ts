@@ -41,6 +41,7 @@ import { podBody } from './lib/pod';
 import { loadNow, printTable, writeResults, type Row } from './lib/report';
 import { fmt } from './lib/stats';
 import { etcdTwin, sqliteTwin } from './lib/twins';
+import { cleanExits, runCleanups, type Cleanup } from './lib/cleanup';
 
 const opts: BenchOptions = parseOptions(process.argv.slice(2));
 const sizes = sizesFor(opts.quick);
@@ -48,17 +49,7 @@ const rows: Row[] = [];
 const notes: string[] = [];
 const shared = new Map<string, number>();
 /** Run at exit, in reverse, also on a signal or the budget timer. */
-const cleanups: Array<() => Promise<void> | void> = [];
-
-async function cleanupAll(): Promise<void> {
-  for (const f of cleanups.splice(0).reverse()) {
-    try {
-      await f();
-    } catch (err) {
-      console.error('cleanup:', err);
-    }
-  }
-}
+const cleanups: Cleanup[] = [];
 
 /** One family: selected or not, timed, and a failure recorded as a MISS row instead of ending the run. */
 async function step(c: Ctx, ids: string[], label: string, fn: () => Promise<void>): Promise<void> {
@@ -153,21 +144,7 @@ async function runStore(store: StoreName, etcd: EtcdProcess, raw: Etcd3): Promis
 
 async function main(): Promise<void> {
   const loadAtStart = loadNow();
-  const budget = setTimeout(() => {
-    console.error(`benchmark exceeded its ${sizes.budgetMs / 60000} min budget; aborting`);
-    void cleanupAll().finally(() => process.exit(2));
-  }, sizes.budgetMs);
-  budget.unref();
-  const onSignal = (): void => void cleanupAll().finally(() => process.exit(130));
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  // A crash must not leave etcd, servers or temp dirs behind either.
-  const onCrash = (err: unknown): void => {
-    console.error('benchmark crashed:', err);
-    void cleanupAll().finally(() => process.exit(1));
-  };
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
+  const exits = cleanExits(cleanups, 'benchmark', sizes.budgetMs);
   const etcd = await startEtcd({ extraArgs: ['--quota-backend-bytes', String(8 * 1024 * MiB)] });
   cleanups.push(() => etcd.cleanup());
   const raw = new Etcd3(etcdClientOptions({ endpoints: [etcd.endpoint] }));
@@ -190,8 +167,8 @@ async function main(): Promise<void> {
     writeResults(out, rows, notes, mode, loadAtStart);
     console.log(`written to ${out}`);
   } finally {
-    clearTimeout(budget);
-    await cleanupAll();
+    exits.stopBudget();
+    await runCleanups(cleanups);
   }
 }
 
@@ -199,6 +176,6 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);
-    void cleanupAll().finally(() => process.exit(1));
+    void runCleanups(cleanups).finally(() => process.exit(1));
   },
 );

@@ -34,6 +34,7 @@ import { printReport, writeSoakMd, type Comparison, type WindowRow } from './lib
 import { etcdTruth, sqliteTruth, type Truth, type TruthEvent } from './lib/soak-truth';
 import { startSoakWatchers, type SoakWatchers } from './lib/soak-watchers';
 import { fmt, median, pct, sleep } from './lib/stats';
+import { cleanExits, runCleanups, type Cleanup } from './lib/cleanup';
 
 const MiB = 1024 * 1024;
 const NAMESPACES = ['soak-0', 'soak-1', 'soak-2', 'soak-3'];
@@ -73,16 +74,7 @@ const selectors: Array<(e: TruthEvent) => boolean> = [() => true, ...NAMESPACES.
 const selectionOf = (i: number): number => (i % 2 === 0 ? 0 : 1 + ((i >> 1) % NAMESPACES.length));
 const pathOf = (sel: number): string => (sel === 0 ? '/api/v1/pods' : `/api/v1/namespaces/${NAMESPACES[sel - 1]}/pods`);
 
-const cleanups: Array<() => Promise<void> | void> = [];
-async function cleanupAll(): Promise<void> {
-  for (const f of cleanups.splice(0).reverse()) {
-    try {
-      await f();
-    } catch (err) {
-      console.error('cleanup:', err);
-    }
-  }
-}
+const cleanups: Cleanup[] = [];
 
 interface Sample {
   t: number;
@@ -154,11 +146,6 @@ async function sampler(server: KmServer, etcdPid: number | undefined, truth: Tru
 
 async function main(): Promise<void> {
   const loadAtStart = loadNow();
-  const budget = setTimeout(() => {
-    console.error('soak exceeded its time budget; aborting');
-    void cleanupAll().finally(() => process.exit(2));
-  }, (durationS + 15 * 60) * 1000);
-  budget.unref();
 
   const dir = tempDir('km-soak-');
   cleanups.push(() => dir.cleanup());
@@ -276,25 +263,17 @@ async function main(): Promise<void> {
   printReport(header, windows, comparisons, notes);
   writeSoakMd(out, store, header, windows, comparisons, notes, loadAtStart);
   console.log(`written to ${out}`);
-  clearTimeout(budget);
+  exits.stopBudget();
   const ok = comparisons.every((c) => c.pass !== false);
   process.exitCode = ok ? 0 : 1;
 }
 
-const onSignal = (): void => void cleanupAll().finally(() => process.exit(130));
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-const onCrash = (err: unknown): void => {
-  console.error('soak crashed:', err);
-  void cleanupAll().finally(() => process.exit(1));
-};
-process.on('uncaughtException', onCrash);
-process.on('unhandledRejection', onCrash);
+const exits = cleanExits(cleanups, 'soak', (durationS + 15 * 60) * 1000);
 
 main().then(
   async () => {
-    await cleanupAll();
+    await runCleanups(cleanups);
     process.exit(process.exitCode ?? 0);
   },
-  (err: unknown) => onCrash(err),
+  (err: unknown) => exits.crash(err),
 );
