@@ -41,7 +41,8 @@ export function checkI1(acks: Map<string, Ack>, ackedRvs: Array<{ name: string; 
       if (s) problems.push(`${name}: delete acknowledged at RV ${a.rv}, still stored at RV ${s.rv}`);
       else absent++;
     } else if (!s) problems.push(`${name}: acknowledged at RV ${a.rv}, not stored`);
-    else if (s.rv < a.rv || s.labels[GEN_LABEL] !== a.gen) problems.push(`${name}: acknowledged gen ${a.gen} at RV ${a.rv}, stored gen ${s.labels[GEN_LABEL]} at RV ${s.rv}`);
+    else if (s.rv < a.rv || s.labels[GEN_LABEL] !== a.gen)
+      problems.push(`${name}: acknowledged gen ${a.gen} at RV ${a.rv}, stored gen ${s.labels[GEN_LABEL]} at RV ${s.rv}${a.refused ? `; later writes refused: ${a.refused.join(', ')}` : '; no later write answered'}`);
     else present++;
   }
   const foreign = [...stored.keys()].filter((n) => !acks.has(n));

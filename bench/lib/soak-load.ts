@@ -32,6 +32,8 @@ export interface Ack {
    * the stored pod may be that write's outcome instead.
    */
   unknownAfter?: boolean;
+  /** Later writes of this pod that were refused (an answer below 500), as "what status": none may show in the store. */
+  refused?: string[];
 }
 
 /** No answer, or an answer that does not say the write was refused: its outcome is unknown. */
@@ -92,10 +94,12 @@ export class SoakLoad {
 
   private fail(what: string, detail: string, name: string, status: number | undefined): void {
     this.failureCount++;
+    const a = this.acks.get(name);
     if (outcomeUnknown(status)) {
       this.unknownCount++;
-      const a = this.acks.get(name);
       if (a) a.unknownAfter = true;
+    } else if (a) {
+      a.refused = [...(a.refused ?? []), `${what.split(' ')[0]} ${status}`];
     }
     if (this.failures.length < 20) this.failures.push(`${what}: ${detail}`);
   }
@@ -164,7 +168,7 @@ export class SoakLoad {
   }
 
   private ack(name: string, a: Ack): void {
-    this.acks.set(name, { ...a, unknownAfter: undefined });
+    this.acks.set(name, { ...a, unknownAfter: undefined, refused: undefined });
     this.ackedRvs.push({ name, rv: a.rv });
   }
 }
