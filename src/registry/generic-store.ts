@@ -12,7 +12,7 @@ import { isRecord } from '../api/types';
 import type { KeyValue, Storage } from '../storage/interface';
 import { isStorageError } from '../storage/errors';
 import type { ApiWatcher, CacheReader, CacheSnapshot } from '../watch/types';
-import { CachedObject, cachedObjectDecoder, labelsOf, type AttrFilter, type ObjectAttrs } from '../watch/cached-object';
+import { CachedObject, cachedObjectDecoder, labelsOf, storedHead, type AttrFilter, type ObjectAttrs } from '../watch/cached-object';
 import type {
   DeleteOptions,
   DeleteResult,
@@ -111,6 +111,11 @@ const GENERATE_NAME_ATTEMPTS = 8;
 const MAX_UPDATE_RETRIES = 16;
 /** Bound on pending own-write hints (each is consumed by its watch event). */
 const MAX_OWN_WRITE_HINTS = 4096;
+/** A resourceVersion parameter is a decimal revision, or unset/empty (400 otherwise, as kube decodes it). */
+function checkResourceVersion(rv: string | undefined): void {
+  if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${rv}`);
+}
+
 /** An update attempt's answer when it must be retried with fresh state. */
 const RETRY = Symbol('retry');
 
@@ -129,8 +134,9 @@ export class GenericStore implements RESTResource {
   private readonly logger: StoreLogger | undefined;
   private watchSourceInstance: WatchSource | undefined;
   private cachedDecoder: ((kv: KeyValue) => CachedObject | undefined) | undefined;
-  private storedHeadText: string | undefined;
-  private storedHeadBuffer: Buffer | undefined;
+  /** How `encodeText` starts (everything up to metadata's first key), as bytes and as text. */
+  private readonly storedHeadBytes: Buffer;
+  private readonly storedHead: string;
   /** key -> this server's newest write to it whose watch event has not been decoded yet. */
   private readonly ownWrites = new Map<string, { revision: number; attrs: ObjectAttrs }>();
   /** Revision of this process's last write to this resource (read-your-writes for cache lookups). */
@@ -144,6 +150,8 @@ export class GenericStore implements RESTResource {
     this.storage = deps.storage;
     this.logger = deps.logger;
     this.root = `${deps.prefix ?? '/registry'}/${this.info.resource}/`;
+    this.storedHeadBytes = storedHead(apiVersionOf(this.info), this.info.kind);
+    this.storedHead = this.storedHeadBytes.toString('utf8');
   }
 
   get gr(): { group: string; resource: string } {
@@ -221,11 +229,6 @@ export class GenericStore implements RESTResource {
     return obj;
   }
 
-  /** How `encodeText` starts: everything up to metadata's first key. */
-  private get storedHead(): string {
-    return (this.storedHeadText ??= `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.info.kind)},"metadata":{"`);
-  }
-
   private fail(err: unknown, verb: 'get' | 'create' | 'update' | 'delete', name: string): never {
     throw interpretStorageError(err, verb, this.gr, name);
   }
@@ -260,13 +263,9 @@ export class GenericStore implements RESTResource {
     if (this.runningCache() === undefined) return;
     // Hints whose events never come (the cache restarted meanwhile) must not pile up.
     if (this.ownWrites.size >= MAX_OWN_WRITE_HINTS) this.ownWrites.clear();
-    const labels = labelsOf(obj);
+    const { labels, fields } = this.attrsOf(obj);
     // Copies: the object goes on to the caller, the attributes into the cache.
-    this.ownWrites.set(key, { revision, attrs: { labels: labels && { ...labels }, fields: { ...this.strategy.fieldsOf(obj) } } });
-  }
-
-  private get storedHeadBytes(): Buffer {
-    return (this.storedHeadBuffer ??= Buffer.from(this.storedHead));
+    this.ownWrites.set(key, { revision, attrs: { labels: labels && { ...labels }, fields: { ...fields } } });
   }
 
   /** What selectors match against: labels and the strategy's selectable fields (kube's GetAttrs). */
@@ -303,8 +302,7 @@ export class GenericStore implements RESTResource {
    */
   async getRaw(ctx: RequestContext, name: string, opts: GetOptions = {}): Promise<CachedObject> {
     const key = this.keyFor(ctx.namespace, name);
-    const rv = opts.resourceVersion;
-    if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${rv}`);
+    checkResourceVersion(opts.resourceVersion);
     if (opts.resourceVersion === '0' && this.deps.watchSource) {
       const source = this.watchSource();
       // The common case, without a wait: the running cache already has this server's last write.
@@ -490,7 +488,7 @@ export class GenericStore implements RESTResource {
   async watch(ctx: RequestContext, opts: WatchOptions = {}): Promise<ApiWatcher> {
     const pred = this.predicate(opts);
     const rv = opts.resourceVersion;
-    if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${rv}`);
+    checkResourceVersion(rv);
     return this.watchSource().watch({
       resourceVersion: rv,
       keyPrefix: this.listPrefix(ctx.namespace),
