@@ -2,7 +2,8 @@
  * The one express error handler: every ApiError is rendered as its Status with its HTTP code;
  * storage errors are interpreted; anything else becomes a 500 InternalError Status.
  */
-import type { ErrorRequestHandler, Request } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import { ApiError, errors } from '../api/errors';
 import { isStorageError } from '../storage/errors';
 import { interpretStorageError } from '../registry/storage-errors';
@@ -22,24 +23,28 @@ export function toApiError(err: unknown): ApiError {
   return errors.internal(err);
 }
 
+/** Renders `err` as its Status on `res` (or cuts the connection when a response is already under way). */
+export function sendError(err: unknown, req: IncomingMessage, res: ServerResponse, logger?: StoreLogger): void {
+  const apiErr = toApiError(err);
+  if (apiErr.code >= 500 && apiErr.code !== 503)
+    logger?.warn('request failed', { method: req.method, url: req.url, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = Buffer.from(JSON.stringify(apiErr.status));
+  res.statusCode = apiErr.code;
+  const retry = apiErr.status.details?.retryAfterSeconds;
+  if (retry) res.setHeader('Retry-After', String(retry));
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', String(body.length));
+  if (apiErr.code === 413) discardRestOfBody(req);
+  res.end(body);
+}
+
+/** The express form of sendError, last in the app. */
 export function errorHandler(logger?: StoreLogger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
-    const apiErr = toApiError(err);
-    if (apiErr.code >= 500 && apiErr.code !== 503)
-      logger?.warn('request failed', { method: req.method, url: req.originalUrl, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const body = Buffer.from(JSON.stringify(apiErr.status));
-    res.status(apiErr.code);
-    const retry = apiErr.status.details?.retryAfterSeconds;
-    if (retry) res.setHeader('Retry-After', String(retry));
-    res.setHeader('Content-Type', 'application/json');
-    res.setHeader('Content-Length', String(body.length));
-    if (apiErr.code === 413) discardRestOfBody(req);
-    res.end(body);
-  };
+  return (err: unknown, req, res, _next) => sendError(err, req, res, logger);
 }
 
 /** Bytes and time a refused upload may keep sending after its 413 before the connection is cut. */
@@ -54,7 +59,7 @@ const DISCARD_LIMIT_MS = 5_000;
  * reading, and close once the client has finished sending. A client that keeps sending past the
  * byte or time bound is cut off.
  */
-function discardRestOfBody(req: Request): void {
+function discardRestOfBody(req: IncomingMessage): void {
   if (req.readableEnded) return;
   const socket = req.socket;
   let discarded = 0;

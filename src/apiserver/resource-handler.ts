@@ -3,7 +3,7 @@
  * registry's RESTResource (path → resource/namespace/name/subresource, method → verb, query and
  * body → options) and renders the result in the negotiated format.
  */
-import type { Request, Response } from 'express';
+import type { IncomingMessage as Request, ServerResponse as Response } from 'node:http';
 import YAML from 'yaml';
 import type { ApiError} from '../api/errors';
 import { errors } from '../api/errors';
@@ -287,11 +287,11 @@ export class ResourceHandler {
   }
 
   async handle(req: Request, res: Response, group: string, version: string, segments: string[]): Promise<void> {
-    const url = new URL(req.originalUrl, 'http://x');
+    const url = new URL(req.url ?? '/', 'http://x');
     const query = url.searchParams;
     const r = route(this.deps.registry, group, version, segments, query);
     const ctx: RequestContext = { namespace: r.namespace, userAgent: req.headers['user-agent'] };
-    const method = req.method.toUpperCase();
+    const method = (req.method ?? 'GET').toUpperCase();
     const accept = req.headers.accept;
     const verb = verbOf(method, r);
     if (verb && !r.info.verbs.includes(verb)) throw errors.methodNotAllowed(method, r.info.resource);
@@ -433,7 +433,7 @@ export class ResourceHandler {
   }
 
   private send(res: Response, code: number, body: KubeObject | KubeList, fmt: ResponseFormat, warnings: string[], r: Route, query: URLSearchParams): void {
-    for (const w of warnings) res.append('Warning', `299 - ${JSON.stringify(w)}`);
+    for (const w of warnings) res.appendHeader('Warning', `299 - ${JSON.stringify(w)}`);
     let out: unknown = body;
     if (fmt.type === 'table') {
       const printer = this.strategyOf(r.rest)?.tablePrinter;
@@ -448,7 +448,11 @@ export class ResourceHandler {
       }
     }
     if (fmt.type === 'yaml') {
-      res.status(code).type('application/yaml').send(YAML.stringify(out));
+      const yaml = YAML.stringify(out);
+      res.statusCode = code;
+      res.setHeader('Content-Type', 'application/yaml; charset=utf-8');
+      res.setHeader('Content-Length', Buffer.byteLength(yaml, 'utf8'));
+      res.end(yaml, 'utf8');
       return;
     }
     const text = out !== body ? JSON.stringify(out) : isList(body) ? encodeList(body) : (rawJsonOf(body) ?? JSON.stringify(body));

@@ -34,11 +34,14 @@ import { maxInflight } from './filters/max-inflight';
 import type { Clock } from '../client/work-queue';
 import type { ProtobufDecoder } from './resource-handler';
 import { ResourceHandler, pathNotFound, route } from './resource-handler';
-import { errorHandler } from './error-handler';
+import { errorHandler, sendError } from './error-handler';
 import { maintainDefaultServices } from './default-services';
 import { MasterLeases } from './master-leases';
 
 export const GIT_VERSION = 'v1.32.0-km';
+
+const CORE_PREFIX = '/api/v1/';
+const noop = (): void => undefined;
 
 export interface ApiServerOptions {
   storage: Storage;
@@ -226,8 +229,9 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'simple');
+  const logRequest = requestLog();
   app.use(metrics.middleware);
-  app.use(requestLog());
+  app.use(logRequest);
   const inflight =
     opts.maxRequestsInflight || opts.maxMutatingRequestsInflight
       ? maxInflight(
@@ -237,7 +241,8 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
       : undefined;
   if (inflight) metrics.inflightOf(() => inflight.state());
 
-  // The core API first: nearly every request is one, and express tries routes in order.
+  // The core API is served before express (see `core` below); express keeps the same route for
+  // apps that mount `app` inside another one.
   app.all(/^\/api\/v1\/(.+)$/, async (req: Request, res: Response) => {
     await handler.handle(req, res, '', 'v1', segmentsOf(req.path, '/api/v1/'));
   });
@@ -288,10 +293,23 @@ export function createApiApp(opts: ApiAppOptions): ApiApp {
   app.use((_req: Request, _res: Response, next: NextFunction) => next(pathNotFound()));
   app.use(errorHandler(logger));
 
+  // Nearly every request is one of the core API's: it goes to the handler with the same filters
+  // (metrics, request log) and the same error rendering, without express's per-request routing
+  // and request/response decoration, which cost as much as the handler's own work on a GET.
+  const core: http.RequestListener = (req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path.length <= CORE_PREFIX.length || !path.startsWith(CORE_PREFIX)) return void app(req, res);
+    metrics.middleware(req, res, noop);
+    logRequest(req, res, noop);
+    (async () => handler.handle(req, res, '', 'v1', segmentsOf(path, CORE_PREFIX)))().catch((err: unknown) => sendError(err, req, res, logger));
+  };
+
   return {
     app,
-    // The in-flight filter runs before express: a shed request costs its parse and one write.
-    listener: inflight ? (req, res) => inflight.handler(req, res, () => app(req, res)) : app,
+    // The in-flight filter runs first: a shed request costs its parse and one write.
+    listener: inflight ? (req, res) => inflight.handler(req, res, () => core(req, res)) : core,
     registry,
     bootstrap: async () => {
       await registry.bootstrap();

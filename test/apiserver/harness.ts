@@ -1,4 +1,4 @@
-/** Test harness: the API app over a real SqliteStorage in a temp dir (supertest drives `app`). */
+/** Test harness: the API app over a real SqliteStorage in a temp dir (supertest drives `app`: the server's own listener). */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,8 @@ import type { ApiApp, ApiAppOptions, ApiServerOptions } from '../../src/apiserve
 
 export interface Harness {
   api: ApiApp;
-  app: ApiApp['app'];
+  /** What `km apiserver` serves: the core API's direct path, then express for the rest. */
+  app: http.RequestListener;
   storage: SqliteStorage;
   close(): Promise<void>;
 }
@@ -24,7 +25,7 @@ export async function startHarness(opts: Partial<ApiAppOptions> = {}): Promise<H
   await api.bootstrap();
   return {
     api,
-    app: api.app,
+    app: api.listener,
     storage,
     async close() {
       await api.close();

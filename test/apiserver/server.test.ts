@@ -71,3 +71,29 @@ test('/readyz?verbose lists each check, and names the failing one when storage i
   await api.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('the core API served before express is counted in the request metrics like every request, and its errors are Status objects', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'km-core-'));
+  const storage = SqliteStorage.open({ dataDir: dir });
+  const api = createApiApp({ storage });
+  await api.bootstrap();
+  try {
+    const app = api.listener;
+    await request(app).post('/api/v1/namespaces/default/configmaps').send({ metadata: { name: 'c1' } }).expect(201);
+    await request(app).get('/api/v1/namespaces/default/configmaps/c1').expect(200);
+    const missing = await request(app).get('/api/v1/namespaces/default/configmaps/none').expect(404);
+    expect(missing.body).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
+    const badPath = await request(app).get('/api/v1/namespaces/default/configmaps/%E0%A4%A').expect(400);
+    expect(badPath.body).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    // `/api/v1/` itself is discovery (express), not a resource path.
+    expect((await request(app).get('/api/v1/').expect(200)).body.kind).toBe('APIResourceList');
+    const text = (await request(app).get('/metrics').expect(200)).text;
+    expect(text).toContain('apiserver_request_total{verb="create",resource="configmaps",code="201"} 1');
+    expect(text).toContain('apiserver_request_total{verb="get",resource="configmaps",code="200"} 1');
+    expect(text).toContain('apiserver_request_total{verb="get",resource="configmaps",code="404"} 1');
+  } finally {
+    await api.close();
+    await storage.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

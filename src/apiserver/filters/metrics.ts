@@ -7,10 +7,12 @@
 import type { RequestHandler } from 'express';
 import client from 'prom-client';
 import { requestInfo } from './request-info';
+import type { Gate } from './max-inflight';
 
 export interface ApiMetrics {
   registry: client.Registry;
-  middleware: RequestHandler;
+  /** Counts and times every request (a plain Node filter: the core API runs it outside express). */
+  middleware: Gate;
   /** Serves GET /metrics. */
   handler: RequestHandler;
   /** Registers a function reporting the current watcher count of a resource. */
@@ -70,11 +72,11 @@ export function createApiMetrics(opts: { defaultMetrics?: boolean } = {}): ApiMe
   inflightGauge('apiserver_current_inqueue_requests', 'Requests waiting for an in-flight seat, by request kind.', 'waiting');
   inflightGauge('apiserver_current_inflight_limit', 'The effective in-flight limit (at most the flag; lower while the server is saturated).', 'limit');
 
-  const middleware: RequestHandler = (req, res, next) => {
+  const middleware: Gate = (req, res, next) => {
     const start = process.hrtime.bigint();
     const info = requestInfo(req);
     res.once('finish', () => {
-      const verb = info.verb || req.method.toLowerCase();
+      const verb = info.verb || (req.method ?? '').toLowerCase();
       requests.inc({ verb, resource: info.resource, code: String(res.statusCode) });
       if (!info.longRunning) duration.observe({ verb, resource: info.resource }, Number(process.hrtime.bigint() - start) / 1e9);
     });

@@ -1,21 +1,23 @@
 /**
  * Request lines at --v=2 and above (verb, path, code, latency), as kube-apiserver's httplog does.
  */
-import type { RequestHandler } from 'express';
+import type { Gate } from './max-inflight';
 import { V, log } from '../../util/log';
 import { requestInfo } from './request-info';
 
-export function requestLog(): RequestHandler {
+export function requestLog(): Gate {
   return (req, res, next) => {
     if (!V(2)) return next();
     const start = process.hrtime.bigint();
+    // Taken now: a mounted express router rewrites req.url while it runs.
+    const uri = req.url;
     res.once('finish', () => {
       const info = requestInfo(req);
       log.info('HTTP', {
         verb: info.verb || req.method,
-        URI: req.originalUrl,
+        URI: uri,
         latency: `${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(3)}ms`,
-        userAgent: req.get('user-agent') ?? '',
+        userAgent: req.headers['user-agent'] ?? '',
         resp: res.statusCode,
       });
     });
