@@ -138,12 +138,13 @@ function listOptions(query: URLSearchParams): ListOptions {
   };
 }
 
-function writeOptions(query: URLSearchParams, decodeIssues: string[]): WriteOptions {
+function writeOptions(query: URLSearchParams, decodeIssues: string[], inputOwned = false): WriteOptions {
   return {
     dryRun: dryRunParam(query.getAll('dryRun')),
     fieldManager: q(query, 'fieldManager'),
     fieldValidation: fieldValidationParam(query),
     decodeIssues,
+    inputOwned,
   };
 }
 
@@ -320,7 +321,8 @@ export class ResourceHandler {
       case 'POST': {
         if (r.name !== undefined && r.subresource === undefined) throw errors.methodNotAllowed('POST', r.info.resource);
         const { obj, issues } = await this.decodeBody(req, r.info);
-        const opts = writeOptions(query, issues);
+        // The decoded body is this request's alone: the store need not copy it.
+        const opts = writeOptions(query, issues, true);
         let result: WriteResult;
         if (r.name !== undefined) {
           if (!(r.rest instanceof BindingREST)) throw errors.methodNotAllowed('POST', r.info.resource);
@@ -331,7 +333,7 @@ export class ResourceHandler {
       case 'PUT': {
         if (r.name === undefined) throw errors.methodNotAllowed('PUT', r.info.resource);
         const { obj, issues } = await this.decodeBody(req, r.info);
-        const result = await r.rest.update(ctx, r.name, obj, writeOptions(query, issues));
+        const result = await r.rest.update(ctx, r.name, obj, writeOptions(query, issues, true));
         return this.send(res, result.created ? 201 : 200, result.object, fmt, result.warnings, r, query);
       }
       case 'PATCH': {

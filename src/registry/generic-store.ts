@@ -552,7 +552,7 @@ export class GenericStore implements RESTResource {
   }
 
   private async createWith(strategy: Strategy, ctx: RequestContext, input: KubeObject, opts: WriteOptions, managed = false): Promise<WriteResult> {
-    let obj = clone(input);
+    let obj = opts.inputOwned === true ? input : clone(input);
     this.normalizeTypeMeta(obj);
     this.normalizeNamespace(ctx, obj);
     const warnings = this.decodeWarnings(opts);
@@ -622,7 +622,7 @@ export class GenericStore implements RESTResource {
 
   /** PUT semantics with a given strategy (the main resource's or a subresource's). */
   async updateWith(strategy: Strategy, ctx: RequestContext, name: string, input: KubeObject, opts: WriteOptions, allowCreate = strategy.allowCreateOnUpdate): Promise<WriteResult> {
-    const body = clone(input);
+    const body = opts.inputOwned === true ? input : clone(input);
     this.normalizeTypeMeta(body);
     const bodyName = body.metadata?.name ?? '';
     if (bodyName !== name) throw errors.badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);

@@ -60,6 +60,11 @@ export interface WriteOptions {
    * the registry turns into warnings (Warn) or a 400 (Strict).
    */
   decodeIssues?: string[];
+  /**
+   * The input object was decoded for this call alone (a request body): the store may edit it in
+   * place instead of working on a copy. Callers passing objects they keep must leave it unset.
+   */
+  inputOwned?: boolean;
 }
 
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';

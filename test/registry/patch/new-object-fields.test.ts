@@ -44,6 +44,18 @@ describe('managedFields of a new object (the create path)', () => {
     expect(fast(structuredClone(sent), opts('ConfigMap'))).toEqual(general(structuredClone(sent), opts('ConfigMap')));
   });
 
+  it('large maps and lists (past the small-member sort) keep kube member order and the first of duplicate list items', () => {
+    const pod = realisticPod('ns-1', 'big') as unknown as KubeObject & { spec: { containers: Array<Record<string, unknown>> } };
+    pod.metadata!.labels = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${(i * 37) % 50}`, String(i)]));
+    const c = pod.spec.containers[0]!;
+    // 40 ports in scrambled order, one of them twice (same containerPort and protocol: the same k: element).
+    c['ports'] = Array.from({ length: 40 }, (_, i) => ({ containerPort: 1000 + ((i * 7) % 40), protocol: i % 2 === 0 ? 'TCP' : 'UDP' }));
+    (c['ports'] as unknown[]).push({ containerPort: 1000, protocol: 'TCP', name: 'dup' });
+    pod.metadata!.finalizers = Array.from({ length: 35 }, (_, i) => `f${(i * 11) % 35}`);
+    const o = opts('Pod');
+    expect(JSON.stringify(fast(structuredClone(pod), o))).toBe(JSON.stringify(general(structuredClone(pod), o)));
+  });
+
   it('any JSON object gets the same managedFields on create as from the general path (property)', () => {
     const key = fc.constantFrom('metadata', 'spec', 'status', 'data', 'labels', 'containers', 'ports', 'name', 'containerPort', 'protocol', 'env', 'value', 'x');
     const leaf = fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.boolean(), fc.constant(null));

@@ -92,8 +92,7 @@ export function newObjectFieldsV1(obj: JsonRecord, meta: PatchMeta, ignored: Rea
 /** The members of a struct or data map; `unowned` names members stripped here (their subtrees stay). */
 function fields(o: JsonRecord, at: PathFacts, unowned?: ReadonlySet<string>): Tree | undefined {
   let out: Tree | undefined;
-  const keys = Object.keys(o);
-  if (keys.length > 1) keys.sort();
+  const keys = sortInPlace(Object.keys(o), bytewise);
   for (const k of keys) {
     const v = o[k];
     if (v === undefined) continue;
@@ -119,19 +118,46 @@ function value(v: unknown, facts: PathFacts, stripped: boolean): Tree | undefine
   }
   const kind = facts.list;
   if (kind.kind === 'atomic') return stripped ? undefined : {};
-  const items = new Map<PathElement, unknown>();
+  if (v.length === 0) return undefined;
+  // Each item's element, then items in member order; of items with the same element the first wins.
+  const order: number[] = new Array<number>(v.length);
+  const elements: PathElement[] = new Array<PathElement>(v.length);
   for (let i = 0; i < v.length; i++) {
-    const e = itemElement(kind, v[i], i);
-    if (!items.has(e)) items.set(e, v[i]);
+    elements[i] = itemElement(kind, v[i], i);
+    order[i] = i;
   }
-  const elements = [...items.keys()];
-  if (elements.length > 1) elements.sort(elementOrder);
+  sortInPlace(order, (a, b) => elementOrder(elements[a]!, elements[b]!) || a - b);
   const out: Tree = {};
-  for (const e of elements) {
-    const item = items.get(e);
+  for (const i of order) {
+    const e = elements[i]!;
+    if (e in out) continue;
+    const item = v[i];
     // List items share their list's property path (patch metadata paths omit indices).
     out[e] = node(true, kind.kind === 'map' && isRecord(item) ? fields(item, facts) : undefined);
   }
-  return elements.length > 0 ? out : undefined;
+  return out;
+}
+
+const bytewise = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Beyond this many members, Array#sort (insertion sort is quadratic, and bodies come from clients). */
+const INSERTION_SORT_MAX = 32;
+
+/**
+ * Insertion sort, in place: objects and lists here mostly have a handful of members, and Array#sort
+ * allocates a work copy per call, which on a create was a fifth of all the bytes it allocated.
+ */
+function sortInPlace<T>(a: T[], cmp: (x: T, y: T) => number): T[] {
+  if (a.length > INSERTION_SORT_MAX) return a.sort(cmp);
+  for (let i = 1; i < a.length; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && cmp(a[j]!, x) > 0) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
+  return a;
 }
 
