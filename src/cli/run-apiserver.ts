@@ -9,6 +9,7 @@ import { createStorage } from '../storage/factory';
 import { Compactor } from '../storage/compactor';
 import { startApiServer } from '../apiserver/server';
 import { onShutdownSignal } from './shutdown';
+import { startMemoryReturner } from '../util/return-freed-memory';
 
 export interface ApiServerFlags {
   address: string;
@@ -87,6 +88,8 @@ async function serve(f: Flags, banner: (url: string) => string, withControllers 
     logger: log,
   });
   log.info(banner(api.url), { storage: storage.kind, dataDir: storage.kind === 'sqlite' ? cfg.dataDir : undefined });
+  const memory = startMemoryReturner();
+  if (!memory) log.info('freed C heap is not returned to the OS here (no glibc malloc_trim through koffi)');
   // `km local`: the controllers run in the same process, still as HTTP clients of the API.
   const controllers = withControllers
     ? await (await import('../controllers/controller-manager')).startControllerManager({
@@ -101,6 +104,7 @@ async function serve(f: Flags, banner: (url: string) => string, withControllers 
     log.info('shutting down');
     await controllers?.stop();
     compactor?.stop();
+    memory?.stop();
     await api.close();
     await storage.close();
   });
