@@ -60,10 +60,16 @@ export async function collectGarbage(inspectPort: number, timeoutMs = 20_000): P
   }
 }
 
-/** RSS (from /proc), V8 heap in use and ArrayBuffer bytes after a forced full GC through the inspector and a short settle. */
+/**
+ * Settle after the forced GC for longer than km's memory returner may wait before it gives the freed
+ * C heap back (src/util/return-freed-memory.ts: at most one trim per 5 s, after a major GC).
+ */
+const SETTLE_AFTER_GC_MS = 6000;
+
+/** RSS (from /proc), V8 heap in use and ArrayBuffer bytes after a forced full GC through the inspector and a settle. */
 export async function settledRss(s: { km: { proc: { pid?: number } }; inspectPort: number }): Promise<{ rss: number } & AfterGc> {
   await new Promise((r) => setTimeout(r, 1000));
   const after = await collectGarbage(s.inspectPort);
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, SETTLE_AFTER_GC_MS));
   return { rss: rssBytes(s.km.proc.pid), heap: after?.heap, arrayBuffers: after?.arrayBuffers };
 }
