@@ -1,6 +1,7 @@
 /**
- * The one express error handler: every ApiError is rendered as its Status with its HTTP code;
- * storage errors are interpreted; anything else becomes a 500 InternalError Status.
+ * The one error renderer (`sendError`; express's error handler is a wrapper of it, the core API's
+ * direct path calls it): every ApiError is rendered as its Status with its HTTP code; storage errors
+ * are interpreted; anything else becomes a 500 InternalError Status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
