@@ -24,17 +24,17 @@ const HISTORY_WINDOW_MS = 75_000 + 5_000 + 2_000;
 
 export async function benchRss(c: Ctx, n: number): Promise<void> {
   await ensurePods(c, n);
+  const jsonBytes = await checkedListBytes(c, n);
   const rewrote = c.shared.get(REWROTE_FIXTURE_AT);
   const wait = rewrote === undefined ? 0 : rewrote + HISTORY_WINDOW_MS - performance.now();
   if (wait > 0) {
     const early = await settledRss(c.server);
     c.notes.push(
       `${c.store} P14 ${fmt(n)}: taken once the watch cache's 75 s event history of P4's updates had aged out (${fmt(wait / 1000, 0)} s wait); ` +
-        `inside that window, with the previous version of every pod still in the history, RSS rise ÷ JSON was ${fmt((early.rss - c.emptyRss.rss) / (await checkedListBytes(c, n)), 2)}`,
+        `inside that window, with the previous version of every pod still in the history, RSS rise ÷ JSON was ${fmt((early.rss - c.emptyRss.rss) / jsonBytes, 2)}`,
     );
     await sleep(Math.max(0, rewrote! + HISTORY_WINDOW_MS - performance.now()));
   }
-  const jsonBytes = await checkedListBytes(c, n);
   await c.server.http.count('GET', '/api/v1/pods?resourceVersion=0&limit=1'); // the cache is up
   const base = c.emptyRss;
   const { rss, heap, arrayBuffers } = await settledRss(c.server);

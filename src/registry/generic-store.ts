@@ -111,9 +111,12 @@ const GENERATE_NAME_ATTEMPTS = 8;
 const MAX_UPDATE_RETRIES = 16;
 /** Bound on pending own-write hints (each is consumed by its watch event). */
 const MAX_OWN_WRITE_HINTS = 4096;
-/** A resourceVersion parameter is a decimal revision, or unset/empty (400 otherwise, as kube decodes it). */
-function checkResourceVersion(rv: string | undefined): void {
-  if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${rv}`);
+/** A resourceVersion parameter: a decimal revision, or unset/empty (0); 400 otherwise, as kube decodes it. */
+function parseResourceVersion(rv: string | undefined): number {
+  if (rv === undefined || rv === '') return 0;
+  const n = Number(rv);
+  if (!/^\d+$/.test(rv) || !Number.isSafeInteger(n)) throw errors.badRequest(`invalid resource version: ${rv}`);
+  return n;
 }
 
 /** An update attempt's answer when it must be retried with fresh state. */
@@ -198,7 +201,7 @@ export class GenericStore implements RESTResource {
   }
 
   protected encode(obj: KubeObject): Buffer {
-    return Buffer.from(this.encodeText(obj));
+    return utf8Bytes(this.encodeText(obj));
   }
 
   /** The stored text of an object: apiVersion, kind, metadata first, no resourceVersion or selfLink. */
@@ -302,7 +305,7 @@ export class GenericStore implements RESTResource {
    */
   async getRaw(ctx: RequestContext, name: string, opts: GetOptions = {}): Promise<CachedObject> {
     const key = this.keyFor(ctx.namespace, name);
-    checkResourceVersion(opts.resourceVersion);
+    parseResourceVersion(opts.resourceVersion);
     if (opts.resourceVersion === '0' && this.deps.watchSource) {
       const source = this.watchSource();
       // The common case, without a wait: the running cache already has this server's last write.
@@ -369,11 +372,7 @@ export class GenericStore implements RESTResource {
           { type: 'FieldValueForbidden', field: 'resourceVersionMatch', detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"' },
         ]);
     }
-    let rv = 0;
-    if (rvText !== '') {
-      rv = Number(rvText);
-      if (!/^\d+$/.test(rvText) || !Number.isSafeInteger(rv)) throw errors.badRequest(`invalid resource version: ${rvText}`);
-    }
+    const rv = parseResourceVersion(rvText);
     const fromCache = (snap: CacheSnapshot): RawList => this.listResult(pred ? snap.items.filter((c) => pred(c.attrs)) : snap.items, snap.resourceVersion);
 
     let atRevision: number | undefined;
@@ -488,7 +487,7 @@ export class GenericStore implements RESTResource {
   async watch(ctx: RequestContext, opts: WatchOptions = {}): Promise<ApiWatcher> {
     const pred = this.predicate(opts);
     const rv = opts.resourceVersion;
-    checkResourceVersion(rv);
+    parseResourceVersion(rv);
     return this.watchSource().watch({
       resourceVersion: rv,
       keyPrefix: this.listPrefix(ctx.namespace),

@@ -18,8 +18,8 @@ import type Koffi from 'koffi';
 import { realClock, type Clock } from '../client/work-queue';
 
 export interface MemoryReturnerOptions {
-  /** The trim itself (default: glibc's malloc_trim through koffi); returns whether it ran. */
-  trim?: () => boolean;
+  /** The trim itself (default: glibc's malloc_trim through koffi). */
+  trim?: () => void;
   clock?: Clock;
   /** At most one trim per this many ms (default 5 s). */
   minIntervalMs?: number;
@@ -37,17 +37,14 @@ export interface MemoryReturner {
 }
 
 /** glibc's malloc_trim(0) through koffi, or undefined where it cannot be had. */
-export function loadMallocTrim(): (() => boolean) | undefined {
+export function loadMallocTrim(): (() => void) | undefined {
   if (process.platform !== 'linux') return undefined;
   try {
     // Loaded lazily: the native module is only needed by servers, never by tests of other parts.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const koffi = require('koffi') as typeof Koffi;
     const fn = koffi.load('libc.so.6').func('int malloc_trim(size_t)') as (pad: number) => number;
-    return () => {
-      fn(0);
-      return true;
-    };
+    return () => void fn(0);
   } catch {
     return undefined; // musl, or no prebuilt koffi binary for this platform
   }
@@ -84,7 +81,8 @@ export function startMemoryReturner(opts: MemoryReturnerOptions = {}): MemoryRet
     pending?.cancel();
     pending = undefined;
     last = clock.now();
-    if (trim()) trims++;
+    trim();
+    trims++;
   };
   // A GC callback must not do the work itself (it runs inside V8's GC epilogue): schedule it.
   const afterMajorGc = (): void => {

@@ -12,10 +12,7 @@ function returner(clock: FakeClock) {
     clock,
     minIntervalMs: 5_000,
     periodMs: 60_000,
-    trim: () => {
-      calls.push(clock.now());
-      return true;
-    },
+    trim: () => void calls.push(clock.now()),
     onMajorGc: (l) => {
       gcListener = l;
       return () => (gcListener = undefined);

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../../api/errors';
 import { realClock, type Clock } from '../../client/work-queue';
 import { requestInfo } from './request-info';
+import type { Filter } from './filter';
 import { SLOW_SERVICE_MS, nextLimit } from './inflight-limit';
 
 export interface InflightLimits {
@@ -27,12 +28,10 @@ export interface InflightLimits {
   windowMs?: number;
 }
 
-/** A plain Node request handler (express takes it as middleware too). */
-export type Gate = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 export interface InflightFilter {
   /** Runs before express in the server (shedding must not pay for routing), or as middleware. */
-  handler: Gate;
+  handler: Filter;
   /** Effective limits and occupancy, for metrics and tests. */
   state(): { readOnly: PoolState; mutating: PoolState };
   stop(): void;
@@ -214,7 +213,7 @@ export function maxInflight(limits: InflightLimits, onReject?: (mutating: boolea
 
   /** Connections that have brought a request before (to count the new ones). */
   const seen = new WeakSet<object>();
-  const handler: Gate = (req, res, next) => {
+  const handler: Filter = (req, res, next) => {
     const arrived = clock.now();
     const info = requestInfo(req);
     if (info.longRunning || exempt(req)) return next();

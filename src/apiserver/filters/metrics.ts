@@ -7,12 +7,12 @@
 import type { RequestHandler } from 'express';
 import client from 'prom-client';
 import { requestInfo } from './request-info';
-import type { Gate } from './max-inflight';
+import type { Filter } from './filter';
 
 export interface ApiMetrics {
   registry: client.Registry;
   /** Counts and times every request (a plain Node filter: the core API runs it outside express). */
-  middleware: Gate;
+  middleware: Filter;
   /** Serves GET /metrics. */
   handler: RequestHandler;
   /** Registers a function reporting the current watcher count of a resource. */
@@ -72,7 +72,7 @@ export function createApiMetrics(opts: { defaultMetrics?: boolean } = {}): ApiMe
   inflightGauge('apiserver_current_inqueue_requests', 'Requests waiting for an in-flight seat, by request kind.', 'waiting');
   inflightGauge('apiserver_current_inflight_limit', 'The effective in-flight limit (at most the flag; lower while the server is saturated).', 'limit');
 
-  const middleware: Gate = (req, res, next) => {
+  const middleware: Filter = (req, res, next) => {
     const start = process.hrtime.bigint();
     const info = requestInfo(req);
     res.once('finish', () => {

@@ -1,11 +1,11 @@
 /**
  * Request lines at --v=2 and above (verb, path, code, latency), as kube-apiserver's httplog does.
  */
-import type { Gate } from './max-inflight';
+import type { Filter } from './filter';
 import { V, log } from '../../util/log';
 import { requestInfo } from './request-info';
 
-export function requestLog(): Gate {
+export function requestLog(): Filter {
   return (req, res, next) => {
     if (!V(2)) return next();
     const start = process.hrtime.bigint();
