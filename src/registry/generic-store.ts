@@ -142,6 +142,8 @@ export class GenericStore implements RESTResource {
   private readonly storedHead: string;
   /** key -> this server's newest write to it whose watch event has not been decoded yet. */
   private readonly ownWrites = new Map<string, { revision: number; attrs: ObjectAttrs }>();
+  /** Errors of compare-and-swaps that were sent (see guaranteedObjectUpdate): never retried. */
+  private readonly sentWriteFailures = new WeakSet<object>();
   /** Revision of this process's last write to this resource (read-your-writes for cache lookups). */
   lastWriteRevision = 0;
 
@@ -234,6 +236,13 @@ export class GenericStore implements RESTResource {
 
   private fail(err: unknown, verb: 'get' | 'create' | 'update' | 'delete', name: string): never {
     throw interpretStorageError(err, verb, this.gr, name);
+  }
+
+  /** An update's compare-and-swap failed for a reason other than a lost race: its outcome is the answer. */
+  private failSentWrite(err: unknown, name: string): never {
+    const apiErr = interpretStorageError(err, 'update', this.gr, name);
+    this.sentWriteFailures.add(apiErr);
+    throw apiErr;
   }
 
   // ---------------------------------------------------------------- read
@@ -669,7 +678,10 @@ export class GenericStore implements RESTResource {
           const r = await this.updateAttempt(strategy, ctx, name, key, build, opts, allowCreate, attempt, { modRevision: cached.revision, old: cached.decode() as StoredObject, fromCache: true });
           if (r !== RETRY) return r;
         } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
+          // A stale copy may fail a precondition or validation that storage's state would pass: read
+          // storage and try again. Not when the compare-and-swap itself failed (a timeout, a lost
+          // connection): that write may have been applied, and a retry would answer 409 for it.
+          if (!(err instanceof ApiError) || this.sentWriteFailures.has(err)) throw err;
         }
         continue;
       }
@@ -766,7 +778,7 @@ export class GenericStore implements RESTResource {
           if (conditional) throw errors.conflictModified(this.gr, name);
           if (attempt < MAX_UPDATE_RETRIES) return RETRY;
         }
-        this.fail(err, 'update', name);
+        this.failSentWrite(err, name);
       }
     }
     // A no-op update writes nothing and keeps the resourceVersion (kube compares the encoded bytes).
@@ -792,7 +804,7 @@ export class GenericStore implements RESTResource {
         if (conditional) throw errors.conflictModified(this.gr, name);
         if (attempt < MAX_UPDATE_RETRIES) return RETRY;
       }
-      this.fail(err, 'update', name);
+      this.failSentWrite(err, name);
     }
   }
 
